@@ -1,0 +1,82 @@
+"""Pelican settings for local builds: relative URLs, drafts visible."""
+
+SITENAME = "Broadsheet"
+SITESUBTITLE = "Curated news digests"
+SITEURL = ""
+RELATIVE_URLS = True
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = []
+IGNORE_FILES = [".#*", "*.lock"]
+USE_FOLDER_AS_CATEGORY = False
+DEFAULT_CATEGORY = "News"
+DEFAULT_METADATA = {}
+SLUGIFY_SOURCE = "basename"
+
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}.html"
+ARTICLE_SAVE_AS = ARTICLE_URL
+DRAFT_URL = "drafts/{slug}.html"
+DRAFT_SAVE_AS = DRAFT_URL
+PAGE_URL = "{slug}.html"
+PAGE_SAVE_AS = PAGE_URL
+TAG_URL = "tag/{slug}.html"
+TAG_SAVE_AS = TAG_URL
+CATEGORY_URL = "category/{slug}.html"
+CATEGORY_SAVE_AS = CATEGORY_URL
+# Lang is metadata, not a translation: every article keeps ARTICLE_URL whatever its
+# language (Pelican would otherwise save non-DEFAULT_LANG articles as {slug}-{lang}.html
+# at the site root), and same-slug articles are never merged as translations.
+ARTICLE_TRANSLATION_ID = None
+PAGE_TRANSLATION_ID = None
+ARTICLE_LANG_URL = ARTICLE_URL
+ARTICLE_LANG_SAVE_AS = ARTICLE_SAVE_AS
+DRAFT_LANG_URL = DRAFT_URL
+DRAFT_LANG_SAVE_AS = DRAFT_SAVE_AS
+PAGE_LANG_URL = PAGE_URL
+PAGE_LANG_SAVE_AS = PAGE_SAVE_AS
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+ARCHIVES_SAVE_AS = "archives.html"
+YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
+MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
+DEFAULT_PAGINATION = 20
+
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["feeds"]
+
+# One feed system: plugins/feeds writes every feed with feedgen.
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+FEED_ATOM = None
+FEED_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+TRANSLATION_FEED_RSS = None
+
+# Feed URLs need an absolute base even in a local build; publishconf overrides it.
+FEEDS_SITEURL = "http://127.0.0.1:8000"
+FEEDS_ATOM_PATH = "feeds/all.atom.xml"
+FEEDS_RSS_PATH = "feeds/all.rss.xml"
+FEEDS_MAX_ITEMS = 50
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.smarty": {"smart_quotes": False},
+    },
+    "output_format": "html5",
+}
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+DELETE_OUTPUT_DIRECTORY = False

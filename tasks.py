@@ -1,0 +1,250 @@
+"""Broadsheet's command line: import articles, build, preview.
+
+Run as `python tasks.py COMMAND` or, once installed, `broadsheet COMMAND`. Every
+command is a thin layer over `broadsheet.*` (imports) or Pelican (builds); errors
+come back as one line naming the input, and a non-zero exit when anything failed.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import logging
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from broadsheet.errors import BroadsheetError, BuildError
+from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
+from broadsheet.sources import load_outlets
+
+ROOT = Path(__file__).resolve().parent
+WATCHED = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="broadsheet")
+def cli() -> None:
+    """Broadsheet: curated news digests as a static site with feeds."""
+
+
+def content_dir_option(command):
+    return click.option(
+        "--content-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("content"),
+        show_default=True,
+        help="Site content folder to write articles into.",
+    )(command)
+
+
+@cli.command(name="import")
+@click.argument("sources", nargs=-1)
+@content_dir_option
+@click.option(
+    "--archive-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Raw archive and ledger folder [default: 'archive' beside the content folder].",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes for cleaning.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite articles edited by hand since import.")
+@click.option("--reclean", is_flag=True, help="Re-run the cleaner over every archived raw input.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of results.")
+def import_command(sources, content_dir, archive_dir, jobs, dry_run, force, reclean, as_json):
+    """Import scraped articles as clean Markdown into the content folder.
+
+    SOURCES are files, folders (searched recursively for .txt files) or '-' for stdin.
+
+    Example:
+
+        python tasks.py import samples/raw ~/scrapes/today.txt
+    """
+    if not sources and not reclean:
+        raise click.UsageError("give at least one file, folder or '-', or use --reclean")
+    options = ImportOptions(
+        content_dir=content_dir,
+        archive_dir=archive_dir or content_dir.parent / "archive",
+        now=datetime.now(UTC).replace(microsecond=0),
+        outlets=_outlets(content_dir),
+        dry_run=dry_run,
+        force=force,
+        jobs=jobs,
+    )
+    try:
+        results = reclean_all(options) if reclean else import_all(list(sources), options)
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
+    counts = count_statuses(results)
+    if as_json:
+        payload = {"results": [result.as_json() for result in results], "counts": counts}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            _report(result)
+        summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+        click.echo(("Dry run: " if dry_run else "") + (summary or "nothing to import"))
+    if counts["failed"]:
+        sys.exit(1)
+
+
+def _outlets(content_dir: Path):
+    try:
+        return load_outlets(content_dir / "sources.yml")
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _report(result) -> None:
+    if result.status == "failed":
+        click.echo(f"failed     {result.error}", err=True)
+        return
+    click.echo(f"{result.status:<10} {result.path}  ({result.source})")
+    for note in result.notes:
+        click.echo(f"           note: {note}")
+
+
+@cli.command()
+@click.option("--publish", is_flag=True, help="Use publishconf.py (production URLs).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: output].",
+)
+@content_dir_option
+def build(publish, output, content_dir):
+    """Build the static site with Pelican; any content error fails the build.
+
+    Example:
+
+        python tasks.py build --publish --output public
+    """
+    try:
+        target = run_pelican(publish=publish, output=output, content_dir=content_dir)
+    except BuildError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Built {target}")
+
+
+class _ErrorCollector(logging.Handler):
+    """Keeps every error Pelican logs (it logs them and carries on; we must not)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().strip().replace("\n", " ")
+        _, error, _ = sys.exc_info()
+        if error is not None and str(error) not in message:
+            message += f": {error}"
+        self.messages.append(message)
+
+
+def load_settings(publish: bool = False, overrides: dict | None = None) -> dict:
+    """Pelican settings from pelicanconf.py or publishconf.py, with paths made absolute."""
+    from pelican.settings import read_settings
+
+    config = ROOT / ("publishconf.py" if publish else "pelicanconf.py")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return read_settings(str(config), override=overrides or {})
+
+
+def run_pelican(
+    publish: bool = False, output: Path | None = None, content_dir: Path | None = None
+) -> Path:
+    """Build the site; raise BuildError with Pelican's messages if it logged any error."""
+    from pelican import Pelican
+
+    overrides: dict = {}
+    if output is not None:
+        overrides["OUTPUT_PATH"] = str(output.resolve())
+    if content_dir is not None:
+        overrides["PATH"] = str(content_dir.resolve())
+    settings = load_settings(publish, overrides)
+    collector = _ErrorCollector()
+    pelican_logger = logging.getLogger("pelican")
+    pelican_logger.addHandler(collector)
+    try:
+        Pelican(settings).run()
+    except Exception as error:  # Pelican and its plugins raise anything; report it, one line.
+        raise BuildError(f"build failed: {error.__class__.__name__}: {error}") from error
+    finally:
+        pelican_logger.removeHandler(collector)
+    if collector.messages:
+        shown = "; ".join(collector.messages[:5])
+        more = f" (and {len(collector.messages) - 5} more)" if len(collector.messages) > 5 else ""
+        raise BuildError(f"build failed: {shown}{more}")
+    return Path(settings["OUTPUT_PATH"])
+
+
+def _snapshot(paths) -> dict[str, float]:
+    stamps = {}
+    for base in paths:
+        base = ROOT / base
+        files = [base] if base.is_file() else base.rglob("*") if base.exists() else []
+        for file in files:
+            if file.is_file() and not file.name.startswith((".", "#")):
+                stamps[str(file)] = file.stat().st_mtime
+    return stamps
+
+
+@cli.command()
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--interval",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds between checks for changed content.",
+)
+def serve(port, interval):
+    """Preview the site on 127.0.0.1, rebuilding when content, theme or settings change.
+
+    Example:
+
+        python tasks.py serve --port 8000
+    """
+    settings = load_settings()
+    output = Path(settings["OUTPUT_PATH"])
+    _build_and_say(output)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    click.echo(f"Serving {output} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
+    seen = _snapshot(WATCHED)
+    try:
+        while True:
+            time.sleep(interval)
+            now = _snapshot(WATCHED)
+            if now != seen:
+                seen = now
+                _build_and_say(output)
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+def _build_and_say(output: Path) -> None:
+    try:
+        run_pelican(output=output)
+        click.echo(f"Rebuilt {output} at {datetime.now():%H:%M:%S}", err=True)
+    except BuildError as error:
+        click.echo(f"Error: {error}", err=True)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,36 @@
+"""Shared fixtures: the repository's paths, a fixed clock, golden-file updating."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seed" / "000_1c2efd2ed58ed815.txt"
+SAMPLES = ROOT / "samples" / "raw"
+FIXTURES = ROOT / "tests" / "fixtures"
+# The clock every golden import runs at: the no-date sample is dated by it.
+FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/fixtures/expected/ from the current output (review the diff!).",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    if not SEED.exists():
+        pytest.skip(f"the seed scrape is not at {SEED} (../shared is absent)")
+    return SEED

@@ -1,0 +1,50 @@
+"""Evaluation gate: the plain-text cleaner's aeb score may not drop below its floor."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL_DIR = REPO.parent / "shared" / "eval"
+AEB_TRUTH = EVAL_DIR / "aeb" / "ground-truth.json"
+
+# Floors reached and written in docs/QUALITY.md (rounded down to two decimals).
+F1_FLOOR = 0.93
+PRECISION_FLOOR = 0.90
+RECALL_FLOOR = 0.96
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location(
+        "bench_textclean", REPO / "bench" / "textclean.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(REPO / "bench"))
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def aeb_score():
+    if not AEB_TRUTH.is_file():
+        pytest.skip(f"evaluation data missing: {AEB_TRUTH} (expected at ../shared/eval)")
+    bench = _load_bench()
+    ours, raw, _speed, _rows = bench.run(bench.load_pages("all"))
+    return ours, raw
+
+
+def test_aeb_f1_floor(aeb_score) -> None:
+    ours, _raw = aeb_score
+    assert ours.pages == 181
+    assert ours.f1 >= F1_FLOOR, f"aeb F1 {ours.f1:.4f} fell below {F1_FLOOR}"
+    assert ours.precision >= PRECISION_FLOOR
+    assert ours.recall >= RECALL_FLOOR
+
+
+def test_aeb_beats_the_raw_text(aeb_score) -> None:
+    ours, raw = aeb_score
+    assert ours.f1 > raw.f1 + 0.2
