@@ -24,8 +24,8 @@ class PageScore:
     fn: float
 
     @property
-    def precision(self) -> float | None:
-        """Page precision, or None when the page has no predicted shingles."""
+    def precision(self) -> float:
+        """Page precision (1.0 when fp = fn = 0; 0 when tp = fp = 0)."""
         if self.fp == 0 and self.fn == 0:
             return 1.0
         if self.tp == 0 and self.fp == 0:
@@ -33,8 +33,8 @@ class PageScore:
         return self.tp / (self.tp + self.fp)
 
     @property
-    def recall(self) -> float | None:
-        """Page recall, or None when the page has no true shingles."""
+    def recall(self) -> float:
+        """Page recall (1.0 when fp = fn = 0; 0 when tp = fn = 0)."""
         if self.fp == 0 and self.fn == 0:
             return 1.0
         if self.tp == 0 and self.fn == 0:

@@ -127,6 +127,9 @@ FURNITURE_WORDS = {
     "text", "size", "already", "here", "now", "day", "week", "editor's", "picks", "the",
     "of", "and", "for", "on", "our", "your", "app", "download", "accept", "manage",
     "settings", "back", "to", "advertisement", "sponsored", "content", "partner",
+    "facebook", "twitter", "x", "whatsapp", "email", "e-mail", "linkedin", "telegram",
+    "instagram", "pinterest", "reddit", "youtube", "tiktok", "threads", "print", "copy",
+    "link", "comments", "comment", "bookmark", "save", "listen",
 }  # fmt: skip
 LANGUAGE_WORDS = {
     "en": "the and of to in that is was for with said on as by from have has",
@@ -308,7 +311,10 @@ def find_section(header: Sequence[str]) -> str | None:
 
 
 def find_outlet(
-    furniture: Sequence[str], known: Sequence[tuple[str, Sequence[str]]] = (), avoid: str = ""
+    furniture: Sequence[str],
+    known: Sequence[tuple[str, Sequence[str]]] = (),
+    avoid: str = "",
+    credits: Sequence[str] = (),
 ) -> str | None:
     """Name the outlet a scrape came from, read from its furniture lines.
 
@@ -332,10 +338,11 @@ def find_outlet(
             if name and name.lower() not in avoid.lower():
                 spellings.setdefault(name.lower(), Counter())[name] += 1
     lowered = [line.lower() for line in lines]
+    credited = [credit.lower() for credit in credits]
     scored = []
     for key, forms in spellings.items():
         pattern = re.compile(r"(?<!\w)" + re.escape(key) + r"(?!\w)")
-        count = sum(len(pattern.findall(line)) for line in lowered)
+        count = sum(len(pattern.findall(line)) for line in [*lowered, *credited])
         masthead = sum(1 for line in lowered if line.strip(" .|") == key)
         copyright_mark = sum(
             1 for line in lowered if COPYRIGHT.search(line) and pattern.search(line)

@@ -141,7 +141,7 @@ def describe(cleaned, text: str, raw: RawArticle, options: ImportOptions, outlet
         outlet.name
         if outlet
         else metadata.find_outlet(
-            [*furniture, *credits], avoid=cleaned.title + "\n" + "\n".join(paragraphs)
+            furniture, avoid=cleaned.title + "\n" + "\n".join(paragraphs), credits=credits
         )
     )
     if source is None:

@@ -143,7 +143,9 @@ FURNITURE_ANYWHERE_RE = re.compile(
     r"subscription|subscriber|newsletter|e-paper|all rights reserved|cookies? policy|"
     r"(?:follow|like) us\b|sign up (?:for|to)|\bour (?:app|channels?)\b|whatsapp channel|"
     r"telegram channel|\bapp store\b|google play|news alerts|breaking news emails|"
-    r"delivered (?:to your inbox|weekday mornings|every)",
+    r"delivered (?:to your inbox|weekday mornings|every)|in your inbox|unlimited access|"
+    r"editorial standards|get the (?:biggest|top|latest|best) stories|"
+    r"\bunsubscribe\b|\byour sign-?up\b",
     re.IGNORECASE,
 )
 # Site notices of any length: cookie and consent banners, comment-moderation rules.
@@ -165,7 +167,8 @@ SECTION_BREAK_RE = re.compile(
     r"coverage|videos?|reading)|"
     r"more (?:from|in|on|stories|news|articles|to read|like this)\b.*|read more|"
     r"more(?:\s+[\w.'’&-]+){1,3}|"
-    r"recommended(?: for you| stories| articles| reading)?|you (?:may|might) (?:also )?(?:like|enjoy)|"
+    r"recommended(?: for you| stories| articles| reading)?|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy)|"
     r"(?:we |you'll )?recommend(?:ed)?|"
     r"most (?:read|popular|viewed|shared|commented|recent)(?: \w+){0,3}|"
     r"top stories(?: \w+){0,2}|trending(?: now| stories| news)?|popular(?: now| stories| posts)?|"
@@ -244,23 +247,21 @@ WEEKDAY_RE = re.compile(
 
 # --- scoring constants (word units) --------------------------------------------------
 
-PROSE_MIN_WORDS = 8
-TRUNCATED_MAX_WORDS = 20  # "Star signs new deal, then…": a cut-off teaser, not prose  # a line that ends like a sentence and has this many words is prose
-PROSE_BONUS = 4.0
-# Long paragraphs count for more than their length: a teaser's one-line standfirst
-# gains little, an article paragraph nearly its full word count.
-PROSE_HALF_WORDS = 0.0  # extra weight for a prose line on top of its word count
+PROSE_MIN_WORDS = 8  # a line that ends like a sentence and has this many words is prose
+TRUNCATED_MAX_WORDS = 20  # "Star signs new deal, then…": a cut-off teaser, not prose
+PROSE_BONUS = 4.0  # extra weight for a prose line on top of its word count
 SHORT_PENALTY = 6.0  # a non-prose line (menu item, teaser headline, label)
 FURNITURE_PENALTY = 20.0
-REPEAT_PENALTY = 3.0
+REPEAT_PENALTY = 3.0  # a line printed more than once on the page
 LONG_LINE_WORDS = 6  # a non-prose line this long is more often a table row or list item
 LONG_LINE_PENALTY = 1.0
 RUNON_WORDS = 16  # a line this long is text even without end punctuation
-RUNON_FACTOR = 0.5  # a line printed more than once on the page
+RUNON_FACTOR = 0.5
 MAX_LINE_WEIGHT = 120.0
 HEADING_MAX_WORDS = 14
 DATE_PENALTY = 30.0  # teaser lists print a date on every card
 LIST_MAX_LINES = 80
+CAPTION_LOOKBACK = 4
 # Prose packed between other lines (no blank line around it) is more often a teaser
 # (headline and standfirst printed on one line) than an article paragraph.
 PACKED_PROSE_FACTOR = 0.8
@@ -373,8 +374,7 @@ def _weight(line: _Line) -> float:
         # are what teaser cards print.
         return w - (SHORT_PENALTY if DATE_LABEL_RE.match(line.text) else DATE_PENALTY)
     if line.prose:
-        n = line.words + PROSE_BONUS
-        gain = min(n * n / (n + PROSE_HALF_WORDS), MAX_LINE_WEIGHT)
+        gain = min(line.words + PROSE_BONUS, MAX_LINE_WEIGHT)
         if not (line.blank_before and line.blank_after):
             gain *= PACKED_PROSE_FACTOR
         return w + gain
@@ -474,6 +474,7 @@ def _find_title(head: list[_Line], page: list[_Line]) -> str | None:
         and not ln.furniture
         and not _is_date_line(ln.text, ln.words)
         and not _is_byline(ln.text, ln.words)
+        and split_credit(ln.text) is None
     ]
     if not candidates:
         return None
@@ -499,6 +500,18 @@ def _find_title(head: list[_Line], page: list[_Line]) -> str | None:
             best, chosen = (score, pos), ln
     if chosen is None:
         return None
+    position = best[1]
+    if position > 0:
+        above = candidates[position - 1]
+        # A headline sits directly above its longer standfirst; the standfirst is not the title.
+        if (
+            above.index == chosen.index - 1
+            and above is not page[0]
+            and above.words < chosen.words
+            and not _ends_sentence(above.text)
+            and keys[_title_key(above.text)] >= keys[_title_key(chosen.text)]
+        ):
+            chosen = above
     if chosen is page[0] and best and best[0] < 1:
         return _strip_site_suffix(chosen.text)
     return chosen.text if chosen is not page[0] else _strip_site_suffix(chosen.text)
@@ -507,6 +520,17 @@ def _find_title(head: list[_Line], page: list[_Line]) -> str | None:
 def _strip_site_suffix(text: str) -> str:
     parts = re.split(r"\s+[|–—-]\s+", text)
     return parts[0] if len(parts) > 1 and word_count(parts[0]) >= 3 else text
+
+
+def _captions_above(page: list[_Line], first: int) -> list[Caption]:
+    """Credited captions among the few lines printed just above the first paragraph."""
+    above = [ln for ln in page if ln.index < first][-CAPTION_LOOKBACK:]
+    found = []
+    for ln in above:
+        split = split_credit(ln.text)
+        if split and not ln.furniture and not DATELINE_CREDIT_RE.match(ln.text):
+            found.append(Caption(*split))
+    return found
 
 
 def _block_for(line: _Line, prev: _Line | None, nxt: _Line | None) -> Block:
@@ -591,6 +615,8 @@ def clean_text(text: str, drop_patterns: Sequence[str] = ()) -> CleanText:
             skip.add(pos + 1)
             continue
         kept.append(ln)
+    if kept:
+        captions[:0] = [c for c in _captions_above(page, kept[0].index) if c not in captions]
     blocks = tuple(
         _block_for(ln, kept[i - 1] if i else None, kept[i + 1] if i + 1 < len(kept) else None)
         for i, ln in enumerate(kept)
@@ -608,7 +634,7 @@ def clean_text(text: str, drop_patterns: Sequence[str] = ()) -> CleanText:
 
 
 # "WASHINGTON (AP) — ..." opens a wire story; it is a dateline, not a caption credit.
-DATELINE_CREDIT_RE = re.compile(r"^[A-ZÀ-Ý][\w .,'’-]{0,40}\((?:%s)\)\s*[—–-]" % AGENCY)
+DATELINE_CREDIT_RE = re.compile(rf"^[A-ZÀ-Ý][\w .,'’-]{{0,40}}\((?:{AGENCY})\)\s*[—–-]")
 
 
 def _credit_name(text: str) -> str:
