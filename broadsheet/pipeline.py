@@ -45,7 +45,7 @@ from broadsheet.store import (
     make_slug,
     write_atomic,
 )
-from broadsheet.textclean import clean_text
+from broadsheet.textclean import CleanText, clean_text
 
 STATUSES = ("imported", "unchanged", "updated", "duplicate", "failed")
 DEFAULT_CATEGORY = "News"
@@ -115,8 +115,14 @@ def prepare(raw: RawArticle, options: ImportOptions) -> Prepared:
         return Prepared(raw, error=str(error))
 
 
-def describe(cleaned, text: str, raw: RawArticle, options: ImportOptions, outlet: Outlet | None):
-    """Stage 4: the importer-owned header keys of one cleaned scrape, and notes."""
+def describe(
+    cleaned: CleanText, text: str, raw: RawArticle, options: ImportOptions, outlet: Outlet | None
+) -> tuple[dict[str, str], list[str]]:
+    """Stage 4: the importer-owned header keys of one cleaned scrape, and notes.
+
+    A scrape whose only date is a banner above the headline is dated by it (see
+    metadata.find_dates); one with no date at all by the import day, with a note.
+    """
     if not cleaned.title:
         raise CleanError(f"{raw.origin}: no recognisable title")
     paragraphs = [b.text for b in cleaned.blocks if b.kind == "paragraph"]
@@ -126,16 +132,11 @@ def describe(cleaned, text: str, raw: RawArticle, options: ImportOptions, outlet
     furniture = [*cleaned.header, *cleaned.trailer]
     credits = [c.credit for c in cleaned.captions if c.credit]
     dates = metadata.find_dates(cleaned.header, cleaned.title, cleaned.trailer)
-    if dates.published is not None:
-        published = dates.published
-    elif dates.retrieved is not None:
-        published = dates.retrieved
-    else:
+    published = dates.published
+    if published is None:
         published = metadata.FoundDate(options.now, has_time=False)
         notes.append(f"no date in the scrape: dated by the import day {options.now:%Y-%m-%d}")
     retrieved = dates.retrieved.value if dates.retrieved else options.now
-    if dates.published is None and dates.retrieved is not None:
-        notes.append(f"no publication date: dated by the page's own date {retrieved:%Y-%m-%d}")
     place, dateline_agency = metadata.find_dateline(paragraphs[0])
     source = (
         outlet.name

@@ -3,6 +3,7 @@ as a feed reader would; and the preview server over real HTTP."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -146,3 +147,30 @@ def test_serve_previews_on_localhost_and_rebuilds_on_change(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_demo_corpus_builds_and_the_wire_copy_is_credited_on_the_original(tmp_path):
+    content, output = tmp_path / "content", tmp_path / "output"
+    runner = CliRunner()
+    imported = runner.invoke(
+        tasks.cli, ["import", str(SAMPLES), "--content-dir", str(content), "--json"]
+    )
+    assert imported.exit_code == 0, imported.output
+    counts = json.loads(imported.stdout)["counts"]
+    assert counts["duplicate"] == 1 and counts["failed"] == 0
+    assert counts["imported"] == len(list(SAMPLES.glob("*.txt"))) - 1
+    built = runner.invoke(
+        tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
+    )
+    assert built.exit_code == 0, built.output
+    page = (
+        output
+        / "2024"
+        / "11"
+        / "pacific-nations-agree-tuna-catch-cut-after-marathon-fiji-talks.html"
+    )
+    text = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").get_text(" ", strip=True)
+    assert "Also reported by: Straits Ledger" in text
+    feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes())
+    assert not feed.bozo
+    assert len(feed.entries) == counts["imported"]
