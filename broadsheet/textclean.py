@@ -7,9 +7,10 @@ Stages of :func:`clean_text`:
 
 1. Read the lines and describe each one (length, end punctuation, furniture
    patterns, caption credits, repeats on the page).
-2. Score each line (prose gains by its length, short or link-like lines and
-   furniture lose) and take the contiguous run with the highest total as the
-   main-content region (maximum-sum subarray).
+2. Score each line (prose gains by its length unless the page repeats it, short
+   or link-like lines and furniture lose, a list announced by "…:" costs nothing)
+   and take the contiguous run with the highest total as the main-content region
+   (maximum-sum subarray).
 3. Inside the region, drop furniture, bylines, date lines and the repeated
    title; recognise captions and their credits; type the rest as paragraphs,
    headings, quotes and list items.
@@ -156,6 +157,24 @@ NOTICE_RE = re.compile(
     re.IGNORECASE,
 )
 
+# The same section labels in other languages ("related articles", "read also",
+# "most read", "latest", "categories", "tags", "sponsored links").
+SECTION_LABELS_INTL = (
+    r"leia (?:também|mais)|veja (?:também|mais)|not[íi]cias relacionadas|mais lidas|"
+    r"artigos relacionados|mat[ée]rias relacionadas|últimas not[íi]cias|"
+    r"lee (?:también|más)|art[íi]culos relacionados|noticias relacionadas|lo más (?:leído|visto)|"
+    r"te puede interesar|m[áa]s noticias|"
+    r"à lire aussi|a lire aussi|lire aussi|sur le même sujet|articles similaires|les plus lus|"
+    r"mehr zum thema|das könnte sie auch interessieren|auch interessant|meistgelesen|"
+    r"ähnliche artikel|weitere artikel|"
+    r"leggi anche|articoli correlati|i più letti|potrebbe interessarti|"
+    r"baca juga|berita terkait|artikel terkait|terpopuler|berita lainnya|"
+    r"читайте также|похожие статьи|по теме|самое читаемое|популярное|"
+    r"gerelateerde artikelen|lees ook|meest gelezen|"
+    r"関連記事|関連ニュース|人気記事|新着記事|最新記事|おすすめ記事|カテゴリー?|タグ|"
+    r"スポンサードリンク|こちらの記事も.*|相关文章|相关阅读|热门文章|推荐阅读|延伸阅读|"
+    r"相關文章|熱門文章|관련\s*기사|인기\s*기사|많이 본 기사"
+)
 # Labels that open the site's own sections after (or around) an article: a region
 # never runs across one.
 SECTION_BREAK_RE = re.compile(
@@ -175,8 +194,9 @@ SECTION_BREAK_RE = re.compile(
     r"latest (?:news|stories|videos|headlines|posts|articles)|"
     r"don'?t miss|editor'?s picks?|what to read next|up next|next up(?: in .*)?|"
     r"about the author|about us|sponsored (?:content|stories|links)|promoted (?:content|stories)|"
-    r"from (?:the web|our partners)|around the web|partner content"
-    r")\s*[:.!…]*\s*$",
+    r"from (?:the web|our partners)|around the web|partner content|"
+    + SECTION_LABELS_INTL
+    + r")\s*[:.!…：]*\s*$",
     re.IGNORECASE,
 )
 BREAK_PENALTY = 80.0
@@ -200,6 +220,14 @@ COMMENTS_RE = re.compile(
     re.IGNORECASE,
 )
 COMMENTS_PENALTY = 400.0
+# Moderation rules printed above a comment form, in any of the common languages.
+COMMENT_NOTICE_RE = re.compile(
+    r"\b(?:comments?|comentários?|comentarios?|commentaires?|kommentare?|commenti|komentar)\b"
+    r".{0,160}\b(?:moderat|moderad|modér|approv|aprovad|aprobad|freigeschaltet|publicad|"
+    r"published|respectful|offensive|ofensiv)",
+    re.IGNORECASE,
+)
+COMMENT_NOTICE_MAX_WORDS = 50
 # "Jane on May 3, 2019 at 4:47 pm said:", "Reply", "Report abuse": a comment's furniture.
 COMMENT_META_RE = re.compile(
     r"\b(?:said|says|wrote|writes|replied|commented)\s*:?\s*$|"
@@ -265,6 +293,9 @@ CAPTION_LOOKBACK = 4
 # Prose packed between other lines (no blank line around it) is more often a teaser
 # (headline and standfirst printed on one line) than an article paragraph.
 PACKED_PROSE_FACTOR = 0.8
+# Scripts without spaces count a character as a word, so a long unpunctuated line
+# there is a headline, not a run-on sentence.
+DENSE_SCRIPT_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 @dataclass
@@ -280,6 +311,7 @@ class _Line:
     repeats: int
     blank_before: bool
     blank_after: bool
+    dense: bool = False
 
 
 def _ends_sentence(text: str) -> bool:
@@ -345,11 +377,13 @@ def _describe(lines: list[str], extra: Sequence[re.Pattern[str]]) -> list[_Line]
                 prose=prose,
                 furniture=_is_furniture(text, n, extra),
                 section_break=n <= 8 and bool(SECTION_BREAK_RE.match(text)),
-                comments=n <= 12 and bool(COMMENTS_RE.match(text)),
+                comments=(n <= 12 and bool(COMMENTS_RE.match(text)))
+                or (n <= COMMENT_NOTICE_MAX_WORDS and bool(COMMENT_NOTICE_RE.search(text))),
                 date=_is_date_line(text, n),
                 repeats=counts[normalize_space(text)],
                 blank_before=i == 0 or not lines[i - 1].strip(),
                 blank_after=i + 1 >= len(lines) or not lines[i + 1].strip(),
+                dense=bool(DENSE_SCRIPT_RE.search(text)),
             )
         )
     return out
@@ -359,7 +393,7 @@ def _is_comment_meta(line: _Line) -> bool:
     return line.words <= 14 and bool(COMMENT_META_RE.search(line.text))
 
 
-def _weight(line: _Line) -> float:
+def _weight(line: _Line, repeats_count: bool = True) -> float:
     if line.comments:
         return -COMMENTS_PENALTY
     if line.section_break:
@@ -375,11 +409,16 @@ def _weight(line: _Line) -> float:
         return w - (SHORT_PENALTY if DATE_LABEL_RE.match(line.text) else DATE_PENALTY)
     if line.prose:
         gain = min(line.words + PROSE_BONUS, MAX_LINE_WEIGHT)
+        if line.repeats > 1 and repeats_count:
+            # A paragraph printed twice is a teaser or a box the page repeats.
+            return w
         if not (line.blank_before and line.blank_after):
             gain *= PACKED_PROSE_FACTOR
         return w + gain
-    if line.words >= RUNON_WORDS:
-        return w + line.words * RUNON_FACTOR
+    if line.words >= RUNON_WORDS and not line.dense:
+        if line.repeats > 1 and repeats_count:
+            return w
+        return w + min(line.words * RUNON_FACTOR, MAX_LINE_WEIGHT)
     if line.words >= LONG_LINE_WORDS:
         return w - LONG_LINE_PENALTY
     return w - SHORT_PENALTY
@@ -399,17 +438,57 @@ def _soften_breaks(page: list[_Line], weights: list[float]) -> None:
                 break
 
 
-def _extend_announced_list(page: list[_Line], end: int) -> int:
-    """A region ending on "…dates:" goes on through the list it announces."""
-    if not 0 < end < len(page) or not page[end - 1].text.endswith(":"):
-        return end
-    stop = end
-    while stop < len(page) and stop - end < LIST_MAX_LINES:
-        ln = page[stop]
-        if ln.furniture or ln.section_break or ln.comments or ln.date:
-            break
-        stop += 1
-    return stop
+def _announced_lists(page: list[_Line]) -> list[tuple[int, int, int]]:
+    """Lists that lines ending on ":" announce ("…dates:"): (first, packed, stop), where
+    [first, packed) is the block printed right under the line without a blank line and
+    [first, stop) runs on to the next furniture, section label or date."""
+    spans = []
+    for i, ln in enumerate(page[:-1]):
+        if not ln.text.endswith((":", "：")) or ln.furniture or ln.section_break or ln.comments:
+            continue
+        stop = i + 1
+        while stop < len(page) and stop - i <= LIST_MAX_LINES:
+            nxt = page[stop]
+            if nxt.furniture or nxt.section_break or nxt.comments or nxt.date:
+                break
+            stop += 1
+        packed = i + 1
+        while packed < stop:
+            packed += 1
+            if page[packed - 1].blank_after:
+                break
+        spans.append((i + 1, packed, stop))
+    return spans
+
+
+def _credit_announced_lists(
+    page: list[_Line], weights: list[float], spans: list[tuple[int, int, int]]
+) -> None:
+    """The block under a prose line ending on ":" (the list or table it announces) costs
+    nothing."""
+    for first, packed, _stop in spans:
+        if page[first - 1].prose:
+            for j in range(first, packed):
+                weights[j] = max(weights[j], 0.0)
+
+
+def _extend_announced_list(spans: list[tuple[int, int, int]], start: int, end: int) -> int:
+    """A region ending on a list it announces, or inside that list's first block, goes on
+    through the list."""
+    for first, packed, stop in spans:
+        if start < first <= end <= packed and end < stop:
+            return stop
+    return end
+
+
+def _region_weights(
+    page: list[_Line], spans: list[tuple[int, int, int]], repeats_count: bool
+) -> list[float]:
+    """Each line's weight for choosing the main-content region."""
+    weights = [_weight(ln, repeats_count) for ln in page]
+    _soften_breaks(page, weights)
+    _credit_announced_lists(page, weights, spans)
+    return weights
 
 
 def _best_region(weights: list[float]) -> tuple[int, int]:
@@ -564,20 +643,28 @@ def clean_text(text: str, drop_patterns: Sequence[str] = ()) -> CleanText:
     if not page:
         return CleanText(None, (), (), (), ())
     # 2. Choose the main-content region.
-    weights = [_weight(ln) for ln in page]
-    _soften_breaks(page, weights)
+    spans = _announced_lists(page)
+    weights = _region_weights(page, spans, repeats_count=True)
     start, end = _best_region(weights)
+    if sum(weights[start:end]) < MIN_ARTICLE_WEIGHT:
+        # The whole article printed twice: a repeat then says nothing about a line.
+        weights = _region_weights(page, spans, repeats_count=False)
+        start, end = _best_region(weights)
     # An article found before a comment section wins over a longer discussion after it.
     for cut, ln in enumerate(page):
         if ln.comments and cut < end:
             s2, e2 = _best_region(weights[:cut])
             after = page[cut + 1 : cut + 1 + COMMENT_LOOKAHEAD]
-            threaded = sum(1 for a in after if _is_comment_meta(a)) >= 2
+            # Commenters' "X said:" lines or moderation rules mark a real discussion,
+            # not a "Comments" menu link.
+            threaded = sum(1 for a in after if _is_comment_meta(a)) >= 2 or bool(
+                COMMENT_NOTICE_RE.search(ln.text)
+            )
             floor = MIN_ARTICLE_WEIGHT_BEFORE_THREAD if threaded else MIN_ARTICLE_WEIGHT
             if sum(weights[s2:e2]) >= floor:
                 start, end = s2, e2
             break
-    end = _extend_announced_list(page, end)
+    end = _extend_announced_list(spans, start, end)
     region = page[start:end]
     # 4. The headline comes from before the body.
     title = _find_title(page[:start], page)

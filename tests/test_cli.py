@@ -148,3 +148,15 @@ def test_build_publish_uses_absolute_urls(tmp_path, monkeypatch):
     index = (tmp_path / "public" / "index.html").read_text(encoding="utf-8")
     assert "https://news.example.org/2025/03/harbourton-dock-workers-strike-over-pay.html" in index
     assert Path(tmp_path / "public" / "feeds" / "all.atom.xml").exists()
+
+
+def test_reclean_and_jobs_from_the_command_line(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(scrape(), encoding="utf-8")
+    content = str(tmp_path / "content")
+    first = invoke("import", str(good), "--jobs", "2", "--content-dir", content)
+    assert first.output.strip().endswith("1 imported")
+    good.unlink()
+    again = invoke("import", "--reclean", "--content-dir", content)
+    assert again.exit_code == 0
+    assert again.output.strip().endswith("1 unchanged")

@@ -210,6 +210,85 @@ def test_header_holds_every_line_before_the_body() -> None:
     assert result.header[-3:] == ("By Jane Doe", "20 January 2024", "City expands cycle lanes")
 
 
+TEASER = (
+    "Ferry operator adds a night crossing to the islands, saying demand has doubled "
+    "since the bridge closed for repairs in the spring."
+)
+
+
+def test_teaser_printed_twice_on_the_page_is_not_body() -> None:
+    box = ("Latest", TEASER, "Bus fares to rise in March")
+    body = (PARA_1, PARA_2, PARA_3, PARA_2.replace("plan", "scheme"), PARA_3.replace("bus", "rail"))
+    result = clean_text(page(*body, head=box, tail=box))
+    assert texts(result) == list(body)
+
+
+def test_article_printed_twice_is_still_found() -> None:
+    body = (PARA_1, PARA_2, PARA_3)
+    result = clean_text(page(*body, tail=("Home", *body)))
+    assert texts(result)[:3] == [PARA_1, PARA_2, PARA_3]
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Leia também",
+        "Artículos relacionados",
+        "Mehr zum Thema",
+        "Baca juga",
+        "関連記事",
+        "人気記事",
+    ],
+)
+def test_related_box_label_in_any_language_ends_the_article(label: str) -> None:
+    teasers = (
+        "Ferry operator adds a night crossing to the islands after demand doubles this year.",
+        "Bus fares rise in March as the operator blames fuel costs and the new wage deal.",
+    )
+    result = clean_text(page(PARA_1, PARA_2, PARA_3, tail=(label, *teasers)))
+    assert texts(result) == [PARA_1, PARA_2, PARA_3]
+
+
+def test_unpunctuated_headlines_in_a_spaceless_script_are_not_body() -> None:
+    body = (
+        "東京都議会は火曜日、自転車専用レーンのネットワークを拡大する計画を可決した。住民や企業との一年間の協議を経た決定である。",
+        "計画の費用は約四十億円と見込まれ、今後五年間で百二十キロの専用レーンが整備される予定だと当局者は述べた。",
+    )
+    headlines = (
+        "大阪市でも自転車専用レーンの整備計画が発表され市民の間で議論が広がる",
+        "新しい地下鉄路線の開業日が正式に決定し沿線の再開発が本格的に始まる",
+        "都内の主要道路で来月から交通規制が始まり通勤客への影響が懸念される",
+    )
+    result = clean_text(page(*body, tail=headlines))
+    assert texts(result) == list(body)
+
+
+def test_comment_moderation_notice_ends_the_article() -> None:
+    notice = (
+        "ATENÇÃO: Comentários com textos ofensivos ou que faltem com respeito ao usuário "
+        "não serão aprovados pelo moderador."
+    )
+    after = (
+        "Ferry operator adds a night crossing to the islands, saying demand has doubled.",
+        "Bus fares rise in March as the operator blames fuel costs and the new wage deal.",
+        "Council opens a consultation on parking charges in the town centre next month.",
+    )
+    result = clean_text(page(PARA_1, PARA_2, tail=(notice, *after)))
+    assert texts(result) == [PARA_1, PARA_2]
+    assert notice in result.trailer
+
+
+def test_table_announced_by_a_colon_line_is_body() -> None:
+    intro = "The final standings of the season after all thirty-six races were as follows:"
+    rows = "\n".join(
+        f"{n} Driver Number{n} {5000 - n * 10} {n % 3} 0 {n} {n + 4}" for n in range(1, 21)
+    )
+    result = clean_text(page(PARA_1, intro, tail=(rows, PARA_3)))
+    assert texts(result)[:2] == [PARA_1, intro]
+    assert "1 Driver Number1 4990 1 0 1 5" in texts(result)
+    assert "20 Driver Number20 4800 2 0 20 24" in texts(result)
+
+
 # --- the seed ---------------------------------------------------------------------------
 
 
