@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 site: $(STAMP)
 	$(PY) tasks.py import samples/raw
 	$(PY) tasks.py build
-	@echo "Site built: open output/index.html, or run '$(PY) tasks.py serve'"
+	@echo "Site built: open file://$(CURDIR)/output/index.html or run $(PY) tasks.py serve"
 
 test: $(STAMP)
 	$(PY) -m pytest
