@@ -34,3 +34,33 @@ def seed_path() -> Path:
     if not SEED.exists():
         pytest.skip(f"the seed scrape is not at {SEED} (../shared is absent)")
     return SEED
+
+
+def write_content(content_dir: Path, files: dict[str, str]) -> None:
+    """Write each relative path -> text under content_dir."""
+    for relative_path, text in files.items():
+        path = content_dir / relative_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def build_pelican_site(
+    content_dir: Path, output: Path, config: str = "pelicanconf.py", **overrides
+) -> Path:
+    """Run a real Pelican build of content_dir with the project's settings and theme."""
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    settings = read_settings(
+        str(ROOT / config),
+        override={
+            "PATH": str(content_dir),
+            "OUTPUT_PATH": str(output),
+            "THEME": str(ROOT / "theme"),
+            "PLUGIN_PATHS": [str(ROOT / "plugins")],
+            "CACHE_PATH": str(output.parent / f"{output.name}-cache"),
+            **overrides,
+        },
+    )
+    Pelican(settings).run()
+    return output

@@ -9,8 +9,7 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
-from pelican import Pelican
-from pelican.settings import read_settings
+from conftest import build_pelican_site, write_content
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_URL = "https://news.example"
@@ -88,31 +87,10 @@ SITE = {
 }
 
 
-def write_content(content_dir: Path, files: dict[str, str]) -> None:
-    """Write each relative path -> text under content_dir."""
-    for relative_path, text in files.items():
-        path = content_dir / relative_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
 def build_site(tmp_path: Path, content_dir: Path, name: str = "output", **overrides) -> Path:
     """Run a real Pelican build of content_dir with the project settings; return the output."""
-    output = tmp_path / name
-    settings = read_settings(
-        str(ROOT / "pelicanconf.py"),
-        override={
-            "PATH": str(content_dir),
-            "OUTPUT_PATH": str(output),
-            "THEME": str(ROOT / "theme"),
-            "PLUGIN_PATHS": [str(ROOT / "plugins")],
-            "CACHE_PATH": str(tmp_path / "cache"),
-            "FEEDS_SITEURL": SITE_URL,
-            **overrides,
-        },
-    )
-    Pelican(settings).run()
-    return output
+    overrides = {"FEEDS_SITEURL": SITE_URL, **overrides}
+    return build_pelican_site(content_dir, tmp_path / name, **overrides)
 
 
 def build_feeds(tmp_path: Path, files: dict[str, str], **overrides):

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from pelican import Pelican
-from pelican.settings import read_settings
+from conftest import build_pelican_site, write_content
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE_PAGE = "2024/01/harbour-town-votes-to-keep-lighthouse.html"
@@ -82,25 +81,8 @@ SITE = {
 
 def build_site(tmp_path: Path, config: str = "pelicanconf.py", **overrides) -> Path:
     """Write SITE and run a real Pelican build with the project settings; return the output."""
-    content = tmp_path / "content"
-    for relative_path, text in SITE.items():
-        path = content / relative_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    output = tmp_path / "output"
-    settings = read_settings(
-        str(ROOT / config),
-        override={
-            "PATH": str(content),
-            "OUTPUT_PATH": str(output),
-            "THEME": str(ROOT / "theme"),
-            "PLUGIN_PATHS": [str(ROOT / "plugins")],
-            "CACHE_PATH": str(tmp_path / "cache"),
-            **overrides,
-        },
-    )
-    Pelican(settings).run()
-    return output
+    write_content(tmp_path / "content", SITE)
+    return build_pelican_site(tmp_path / "content", tmp_path / "output", config, **overrides)
 
 
 def read_page(output: Path, page: str) -> BeautifulSoup:
