@@ -2,6 +2,8 @@
 
 Tokens are ``\\w+`` runs (case kept); shingles are runs of four consecutive tokens
 (a text of fewer than four tokens gives one shorter shingle), counted as multisets.
+Written on its own rather than with broadsheet.text, so the ruler does not change
+when the code it measures does.
 """
 
 from __future__ import annotations

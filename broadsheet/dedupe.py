@@ -8,24 +8,20 @@ keeps the paragraphs.
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from broadsheet.text import shingles, words
 
 SHINGLE_SIZE = 5
 NEAR_DUPLICATE_CONTAINMENT = 0.8
 MIN_SHINGLES = 20
 
 
-def words(text: str) -> list[str]:
-    """The body's words, lower-cased; punctuation and Markdown escapes ignored."""
-    return re.findall(r"\w+", text.lower())
-
-
 def body_hash(text: str) -> str:
     """Hash of the body's words, blind to spacing and Markdown escapes."""
-    return hashlib.sha256(" ".join(words(text)).encode()).hexdigest()
+    return hashlib.sha256(" ".join(words(text.lower())).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -38,10 +34,8 @@ class BodyPrint:
 
     @classmethod
     def of(cls, key: str, text: str) -> BodyPrint:
-        tokens = words(text)
         grams = frozenset(
-            zlib.crc32(" ".join(tokens[i : i + SHINGLE_SIZE]).encode())
-            for i in range(max(1, len(tokens) - SHINGLE_SIZE + 1))
+            zlib.crc32(" ".join(gram).encode()) for gram in shingles(text.lower(), SHINGLE_SIZE)
         )
         return cls(key, body_hash(text), grams)
 

@@ -311,25 +311,18 @@ def find_section(header: Sequence[str]) -> str | None:
 
 
 def find_outlet(
-    furniture: Sequence[str],
-    known: Sequence[tuple[str, Sequence[str]]] = (),
-    avoid: str = "",
-    credits: Sequence[str] = (),
+    furniture: Sequence[str], avoid: str = "", credits: Sequence[str] = ()
 ) -> str | None:
     """Name the outlet a scrape came from, read from its furniture lines.
 
-    `known` pairs a display name with the names it appears under (sources.yml).
-    Otherwise the outlet is the name its own furniture repeats: a run of capitalised
-    words, counted wherever it appears in the furniture (any case), with extra weight
-    when it stands alone on a line (a masthead) or follows a copyright sign. Runs made
-    only of furniture vocabulary ("Top Stories") or found in the article itself
-    (`avoid`) are not names; company suffixes ("Ltd", "AG") are dropped.
+    The outlet is the name its own furniture repeats: a run of capitalised words,
+    counted wherever it appears in the furniture (any case), with extra weight when it
+    stands alone on a line (a masthead) or follows a copyright sign. Photo `credits`
+    add weight to a name but never make one (a photographer's name repeats too). Runs
+    made only of furniture vocabulary ("Top Stories") or found in the article itself
+    (`avoid`) are not names; company suffixes ("Ltd", "AG") are dropped. Outlets named
+    in content/sources.yml are matched before this, by the pipeline.
     """
-    joined = "\n".join(furniture)
-    for display, names in known:
-        for name in [display, *names]:
-            if name and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", joined, re.I):
-                return display
     lines = [line for line in furniture if len(line) <= 200 and not BYLINE.match(line.strip())]
     spellings: dict[str, Counter[str]] = {}
     for line in lines:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_NOW, FIXTURES, SAMPLES, SEED
+from conftest import FIXED_NOW, FIXTURES, SAMPLES
 
 from broadsheet.pipeline import ImportOptions, import_all
 
@@ -48,7 +48,3 @@ def test_every_golden_file_has_its_raw_input():
     names = {p.stem for p in CASES} | {"seed"}
     orphans = [p.name for p in EXPECTED.glob("*.md") if p.stem not in names]
     assert not orphans, f"golden files without a raw input: {orphans}"
-
-
-def test_seed_is_under_shared():
-    assert SEED.name.endswith(".txt")
