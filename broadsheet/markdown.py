@@ -37,10 +37,19 @@ _ENTITY_START = re.compile(r"&(?=#?\w+;)")
 
 @dataclass(frozen=True)
 class BodyBlock:
-    """One block of an article body: a paragraph, subheading, quote or list item."""
+    """One block of an article body: a paragraph, subheading, quote, list item or figure.
+
+    `text` is the block's plain words (what dedupe and the benchmarks read). `markdown`,
+    when given, is the same words as inline Markdown already escaped, with links whose
+    URLs passed `sanitize.safe_url` (HTML pages keep their links). A figure has `src`
+    (a safe absolute image URL), `text` its caption and `credit` the photo credit.
+    """
 
     kind: str
     text: str
+    markdown: str | None = None
+    src: str | None = None
+    credit: str | None = None
 
 
 @dataclass
@@ -59,7 +68,11 @@ def escape_inline(text: str) -> str:
 
 def escape_line(text: str) -> str:
     """Escape a body line, including markers that only matter at a line's start."""
-    text = escape_inline(text)
+    return _escape_line_start(escape_inline(text))
+
+
+def _escape_line_start(text: str) -> str:
+    """Escape the markers that only matter at a line's start in already-escaped text."""
     match = _LINE_START_ESCAPES.match(text)
     if match:
         if match.group(2).isdigit():
@@ -75,19 +88,49 @@ def render_body(blocks: Sequence[BodyBlock]) -> str:
     parts: list[str] = []
     for block in blocks:
         text = " ".join(block.text.split())
-        if block.kind == "heading":
-            parts.append("## " + escape_inline(text))
+        inline = " ".join(block.markdown.split()) if block.markdown else escape_inline(text)
+        if block.kind == "figure":
+            if block.src:
+                parts.append(render_figure(block.src, text, block.credit))
+        elif block.kind == "heading":
+            parts.append("## " + inline)
         elif block.kind == "quote":
-            parts.append("> " + escape_inline(text))
+            parts.append("> " + inline)
         elif block.kind == "list_item":
-            item = "- " + escape_inline(text)
+            item = "- " + inline
             if parts and parts[-1].startswith("- "):
                 parts[-1] += "\n" + item
             else:
                 parts.append(item)
+        elif block.markdown:
+            parts.append(_escape_line_start(inline))
         else:
             parts.append(escape_line(text))
     return "\n\n".join(parts) + "\n"
+
+
+def escape_brackets(text: str) -> str:
+    """Escape every square bracket not already escaped (link texts and image alts)."""
+    return re.sub(r"(?<!\\)([\[\]])", r"\\\1", text)
+
+
+def markdown_url(url: str) -> str:
+    """A URL safe to put inside Markdown's (…): spaces and parentheses percent-encoded."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def markdown_link(text: str, url: str) -> str:
+    """An inline link: `text` is plain words (escaped here), `url` already passed safe_url."""
+    return f"[{escape_brackets(escape_inline(text))}]({markdown_url(url)})"
+
+
+def render_figure(src: str, caption: str, credit: str | None) -> str:
+    """An image with its caption and credit: the image line, then the caption in italics."""
+    lines = [f"![{escape_brackets(escape_inline(caption))}]({markdown_url(src)})"]
+    words = " ".join(part for part in (caption, f"({credit})" if credit else "") if part)
+    if words:
+        lines.append("*" + escape_inline(words) + "*")
+    return "  \n".join(lines)
 
 
 def render_header(meta: Mapping[str, str]) -> str:
