@@ -1,5 +1,7 @@
 """Pelican settings for local builds: relative URLs, drafts visible."""
 
+from broadsheet.sanitize import outlet_mentions, safe_url
+
 SITENAME = "Broadsheet"
 SITESUBTITLE = "Curated news digests"
 SITEURL = ""
@@ -48,7 +50,18 @@ DEFAULT_PAGINATION = 20
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["feeds"]
+PLUGINS = ["feeds", "safe_html", "redirects"]
+
+# Metadata is plain text and the theme escapes it all: only bodies and summaries,
+# sanitised by plugins/safe_html, are marked |safe in the templates. Metadata URLs go
+# in href/src only through |safe_url (absolute http, https or mailto, else nothing).
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "extensions": [],
+    "autoescape": True,
+}
+JINJA_FILTERS = {"safe_url": safe_url, "outlet_mentions": outlet_mentions}
 
 # One feed system: plugins/feeds writes every feed with feedgen.
 FEED_ALL_ATOM = None

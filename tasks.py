@@ -11,6 +11,7 @@ import functools
 import http.server
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -20,8 +21,9 @@ from pathlib import Path
 import click
 
 from broadsheet.errors import BroadsheetError, BuildError
+from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS
 from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
-from broadsheet.sources import load_outlets
+from broadsheet.sources import InputOptions, load_outlets
 
 ROOT = Path(__file__).resolve().parent
 WATCHED = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
@@ -55,22 +57,38 @@ def content_dir_option(command):
     "--jobs",
     "-j",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
+    default=os.cpu_count() or 1,
+    show_default="number of cores",
     help="Worker processes for cleaning.",
+)
+@click.option(
+    "--no-fetch",
+    is_flag=True,
+    help="Feed entries without full content keep the feed's summary (no page fetched).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=DEFAULT_TIMEOUT_SECONDS,
+    show_default=True,
+    help="Seconds to wait for each URL.",
 )
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite articles edited by hand since import.")
 @click.option("--reclean", is_flag=True, help="Re-run the cleaner over every archived raw input.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of results.")
-def import_command(sources, content_dir, archive_dir, jobs, dry_run, force, reclean, as_json):
+def import_command(
+    sources, content_dir, archive_dir, jobs, no_fetch, timeout, dry_run, force, reclean, as_json
+):
     """Import scraped articles as clean Markdown into the content folder.
 
-    SOURCES are files, folders (searched recursively for .txt files) or '-' for stdin.
+    SOURCES are plain-text scrapes (.txt), saved web pages (.html, .htm, .html.gz),
+    RSS/Atom feeds (.xml, .rss, .atom or a feed URL), JSON Lines exports (.jsonl),
+    folders (searched recursively), http(s) URLs, or '-' for stdin, mixed freely.
 
     Example:
 
-        python tasks.py import samples/raw ~/scrapes/today.txt
+        python tasks.py import samples/raw saved/page.html https://example.org/feed.xml
     """
     if not sources and not reclean:
         raise click.UsageError("give at least one file, folder or '-', or use --reclean")
@@ -82,11 +100,18 @@ def import_command(sources, content_dir, archive_dir, jobs, dry_run, force, recl
         dry_run=dry_run,
         force=force,
         jobs=jobs,
+        inputs=InputOptions(fetch_linked_pages=not no_fetch, timeout=timeout),
     )
+    bar = ProgressBar(enabled=not as_json and sys.stderr.isatty())
     try:
-        results = reclean_all(options) if reclean else import_all(list(sources), options)
+        if reclean:
+            results = reclean_all(options, progress=bar.update)
+        else:
+            results = import_all(list(sources), options, progress=bar.update)
     except BroadsheetError as error:
         raise click.ClickException(str(error)) from error
+    finally:
+        bar.close()
     counts = count_statuses(results)
     if as_json:
         payload = {"results": [result.as_json() for result in results], "counts": counts}
@@ -96,8 +121,34 @@ def import_command(sources, content_dir, archive_dir, jobs, dry_run, force, recl
             _report(result)
         summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
         click.echo(("Dry run: " if dry_run else "") + (summary or "nothing to import"))
+        for result in results:
+            if result.status == "failed":
+                click.echo(f"failed: {result.error}", err=True)
     if counts["failed"]:
         sys.exit(1)
+
+
+class ProgressBar:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+        self.done = 0
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _outlets(content_dir: Path):
@@ -109,8 +160,7 @@ def _outlets(content_dir: Path):
 
 def _report(result) -> None:
     if result.status == "failed":
-        click.echo(f"failed     {result.error}", err=True)
-        return
+        return  # listed with their reasons under the summary
     click.echo(f"{result.status:<10} {result.path}  ({result.source})")
     for note in result.notes:
         click.echo(f"           note: {note}")

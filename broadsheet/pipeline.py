@@ -16,13 +16,15 @@ under the content folder's lock, so the outcome never depends on scheduling.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from broadsheet import metadata
 from broadsheet.dedupe import BodyPrint, find_same_story
@@ -36,13 +38,26 @@ from broadsheet.markdown import (
     render_article,
     render_body,
 )
-from broadsheet.sources import Outlet, RawArticle, Unreadable, decode_text, iter_inputs
+from broadsheet.sanitize import safe_url, strip_tracking
+from broadsheet.sources import (
+    InputOptions,
+    Outlet,
+    RawArticle,
+    Unreadable,
+    decode_html,
+    decode_text,
+    is_url,
+    iter_inputs,
+    looks_like_html,
+    read_record,
+)
 from broadsheet.store import (
     Archive,
     ContentIndex,
     StoredArticle,
     import_lock,
     make_slug,
+    pack_raw,
     write_atomic,
 )
 from broadsheet.textclean import CleanText, clean_text
@@ -50,6 +65,8 @@ from broadsheet.textclean import CleanText, clean_text
 STATUSES = ("imported", "unchanged", "updated", "duplicate", "failed")
 DEFAULT_CATEGORY = "News"
 SUMMARY_MAX_CHARS = 300
+# A page behind a subscription prompt is a teaser when its text is shorter than this.
+PAYWALL_TEASER_WORDS = 250
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,7 @@ class ImportOptions:
     dry_run: bool = False
     force: bool = False
     jobs: int = 1
+    inputs: InputOptions = InputOptions()
 
 
 @dataclass
@@ -75,6 +93,7 @@ class ImportResult:
     title: str | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    paywalled: bool = False
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -84,6 +103,7 @@ class ImportResult:
             "title": self.title,
             "error": self.error,
             "notes": self.notes,
+            "paywalled": self.paywalled,
         }
 
 
@@ -96,33 +116,218 @@ class Prepared:
     body: str = ""
     notes: tuple[str, ...] = ()
     error: str | None = None
+    packed: bytes | None = None  # the raw input gzipped for the archive
+    fingerprint: BodyPrint | None = None  # what dedupe compares
 
 
 def prepare(raw: RawArticle, options: ImportOptions) -> Prepared:
-    """Stages 2–5 for one input: decode, clean, describe, render."""
+    """Stages 2–5, and the costly parts of 6–7 that need no shared state (run in workers)."""
+    prepared = _prepare(raw, options)
+    printed = BodyPrint.of("", prepared.body) if prepared.meta is not None else None
+    return replace(prepared, packed=pack_raw(raw.data), fingerprint=printed)
+
+
+def _prepare(raw: RawArticle, options: ImportOptions) -> Prepared:
+    """Stages 2–5 for one input: decode, clean, describe, render.
+
+    The kind is read off the bytes: a record (feed entry or JSON Lines line, see
+    sources.RawArticle), a web page, or a plain-text scrape.
+    """
     try:
+        record = read_record(raw.data)
+        if record is not None:
+            return _prepare_record(raw, record, options)
+        if looks_like_html(raw.data):
+            decoded = decode_html(raw.data)
+            page_url = raw.origin if is_url(raw.origin) else None
+            return _prepare_page(raw, decoded.text, page_url, {}, options)
         decoded = decode_text(raw)
         notes = []
         if decoded.encoding not in ("utf-8", "utf-16"):
             notes.append(f"decoded as {decoded.encoding} (the file is not UTF-8)")
-        outlet = _outlet_named_in(decoded.text, options.outlets)
-        drop = outlet.drop_lines if outlet else ()
-        cleaned = clean_text(decoded.text, drop)
-        meta, more_notes = describe(cleaned, decoded.text, raw, options, outlet)
-        body = render_body([BodyBlock(b.kind, b.text) for b in cleaned.blocks])
-        return Prepared(raw, meta, body, tuple(notes + more_notes))
+        return _prepare_scrape(raw, decoded.text, {}, options, notes)
     except BroadsheetError as error:
         return Prepared(raw, error=str(error))
 
 
+def _prepare_record(raw: RawArticle, record: dict, options: ImportOptions) -> Prepared:
+    hints = {key: str(value) for key, value in record.items() if key not in ("html", "text")}
+    notes = []
+    if record.get("summary_only"):
+        notes.append("the feed gives only a summary (--no-fetch): the article is that summary")
+    if isinstance(record.get("html"), str) and record["html"].strip():
+        prepared = _prepare_page(raw, record["html"], hints.get("url"), hints, options)
+    elif isinstance(record.get("text"), str) and record["text"].strip():
+        text = record["text"].replace("\r\n", "\n").replace("\r", "\n")
+        prepared = _prepare_scrape(raw, text, hints, options, [])
+    else:
+        raise CleanError(f"{raw.origin}: the record has no html or text")
+    return replace(prepared, notes=tuple(notes) + prepared.notes)
+
+
+def _prepare_scrape(
+    raw: RawArticle, text: str, hints: dict[str, str], options: ImportOptions, notes: list[str]
+) -> Prepared:
+    """A plain-text scrape: textclean, then the scrape's metadata, hints filling the gaps."""
+    outlet = _outlet_named_in(text, options.outlets)
+    drop = outlet.drop_lines if outlet else ()
+    cleaned = clean_text(text, drop)
+    if not cleaned.title and hints.get("title"):
+        cleaned = replace(cleaned, title=hints["title"])
+    meta, more_notes = describe(cleaned, text, raw, options, outlet, hints)
+    blocks = [BodyBlock(b.kind, b.text) for b in cleaned.blocks]
+    blocks, limit_notes = _apply_full_text_rule(blocks, outlet)
+    body = render_body(blocks)
+    return Prepared(raw, meta, body, tuple(notes + more_notes + limit_notes))
+
+
+def _prepare_page(
+    raw: RawArticle, html: str, url: str | None, hints: dict[str, str], options: ImportOptions
+) -> Prepared:
+    """A web page (or a feed's HTML content): extraction, page metadata, the text's clues."""
+    from broadsheet.htmlextract import extract_page  # TEMP: module being written; moves up
+
+    page = metadata.page_metadata(html, url)
+    base = page.canonical or url
+    outlet = _outlet_for_page(page, base, hints, options.outlets)
+    try:
+        extracted = extract_page(html, base, outlet)
+    except CleanError as error:
+        raise CleanError(f"{raw.origin}: {error}") from error
+    blocks = list(extracted.blocks)
+    paragraphs = [b.text for b in blocks if b.kind == "paragraph"]
+    if not paragraphs:
+        raise CleanError(f"{raw.origin}: no article text found")
+    title = page.title or hints.get("title") or extracted.title
+    if not title:
+        raise CleanError(f"{raw.origin}: no recognisable title")
+    notes: list[str] = []
+    published = page.published or _hint_date(hints.get("published"))
+    if published is None:
+        published = metadata.FoundDate(options.now, has_time=False)
+        notes.append(f"no date in the page: dated by the import day {options.now:%Y-%m-%d}")
+    modified = page.modified or _hint_date(hints.get("modified"))
+    source = outlet.name if outlet else (page.site_name or hints.get("source"))
+    if not source and base:
+        source = _host_name(base)
+        if source:
+            notes.append(f"the page does not name its outlet: Source is its host, {source}")
+    if not source:
+        notes.append("the page does not name its outlet: no Source")
+    place, dateline_agency = metadata.find_dateline(paragraphs[0])
+    byline = page.byline or hints.get("byline") or ""
+    image, caption, credit = _lead_image(page, blocks)
+    words = sum(len(p.split()) for p in paragraphs)
+    paywalled = (extracted.paywall_prompt or page.accessible_for_free is False) and (
+        words < PAYWALL_TEASER_WORDS
+    )
+    if paywalled:
+        notes.append(f"paywalled: only a {words}-word teaser before a subscription prompt")
+    canonical = safe_url(page.canonical or url)
+    meta = {
+        "Title": title,
+        "Date": format_date(published),
+        "Modified": _modified(published, modified),
+        "Category": page.section or DEFAULT_CATEGORY,
+        "Source": source or "",
+        "Source_url": strip_tracking(canonical) if canonical else "",
+        "Byline": byline,
+        "Agency": metadata.find_agency(paragraphs, [byline], dateline_agency) or "",
+        "Dateline": place or "",
+        "Lang": page.lang or metadata.guess_language(paragraphs) or "",
+        "Image": image or "",
+        "Image_caption": caption or "",
+        "Image_credit": credit or "",
+        "Retrieved": f"{raw.fetched_at:%Y-%m-%d}",
+        "Summary": escape_inline(summarize(page.description or paragraphs[0])),
+        "Paywalled": "yes" if paywalled else "",
+    }
+    blocks, limit_notes = _apply_full_text_rule(blocks, outlet)
+    return Prepared(raw, meta, render_body(blocks), tuple(notes + limit_notes))
+
+
+def _lead_image(page: metadata.PageMeta, blocks: list[BodyBlock]) -> tuple[str | None, ...]:
+    """The page's lead image with its caption and credit (from the body's figure if it shows it)."""
+    figures = [b for b in blocks if b.kind == "figure" and b.src]
+    image = safe_url(page.image) if page.image else None
+    if image is None:
+        return (
+            (figures[0].src, figures[0].text or None, figures[0].credit) if figures else (None,) * 3
+        )
+    for figure in figures:
+        if figure.src == image:
+            return (
+                image,
+                page.image_caption or figure.text or None,
+                page.image_credit or figure.credit,
+            )
+    return image, page.image_caption, page.image_credit
+
+
+def _apply_full_text_rule(
+    blocks: list[BodyBlock], outlet: Outlet | None
+) -> tuple[list[BodyBlock], list[str]]:
+    """An outlet whose rules say `full_text: false` keeps its first paragraph only."""
+    if outlet is None or outlet.full_text:
+        return blocks, []
+    first = next((b for b in blocks if b.kind == "paragraph"), None)
+    note = f"{outlet.name} does not allow full text (content/sources.yml): first paragraph kept"
+    return ([first] if first else []), [note]
+
+
+def _hint_date(value: str | None) -> metadata.FoundDate | None:
+    """A date given by a feed or an export: RFC 822, ISO 8601, or as printed."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return metadata.FoundDate(parsed, has_time=True)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return metadata.FoundDate(parsed, has_time="T" in value or " " in value.strip())
+    except ValueError:
+        return metadata.parse_date(value)
+
+
+def _host_name(url: str) -> str | None:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _outlet_for_page(
+    page: metadata.PageMeta, url: str | None, hints: dict[str, str], outlets: Sequence[Outlet]
+) -> Outlet | None:
+    """The per-outlet rules for a page: by its host (domains), else by its site name."""
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    for outlet in outlets:
+        if host and any(
+            host == d.lower() or host.endswith("." + d.lower()) for d in outlet.domains
+        ):
+            return outlet
+    named = {n.lower() for n in (page.site_name, hints.get("source")) if n}
+    for outlet in outlets:
+        if named & {n.lower() for n in (outlet.name, *outlet.names) if n}:
+            return outlet
+    return None
+
+
 def describe(
-    cleaned: CleanText, text: str, raw: RawArticle, options: ImportOptions, outlet: Outlet | None
+    cleaned: CleanText,
+    text: str,
+    raw: RawArticle,
+    options: ImportOptions,
+    outlet: Outlet | None,
+    hints: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Stage 4: the importer-owned header keys of one cleaned scrape, and notes.
 
     A scrape whose only date is a banner above the headline is dated by it (see
-    metadata.find_dates); one with no date at all by the import day, with a note.
+    metadata.find_dates); one with no date at all by the hint an export gave, else
+    by the import day, with a note.
     """
+    hints = hints or {}
     if not cleaned.title:
         raise CleanError(f"{raw.origin}: no recognisable title")
     paragraphs = [b.text for b in cleaned.blocks if b.kind == "paragraph"]
@@ -132,7 +337,7 @@ def describe(
     furniture = [*cleaned.header, *cleaned.trailer]
     credits = [c.credit for c in cleaned.captions if c.credit]
     dates = metadata.find_dates(cleaned.header, cleaned.title, cleaned.trailer)
-    published = dates.published
+    published = dates.published or _hint_date(hints.get("published"))
     if published is None:
         published = metadata.FoundDate(options.now, has_time=False)
         notes.append(f"no date in the scrape: dated by the import day {options.now:%Y-%m-%d}")
@@ -144,17 +349,21 @@ def describe(
         else metadata.find_outlet(
             furniture, avoid=cleaned.title + "\n" + "\n".join(paragraphs), credits=credits
         )
+        or hints.get("source")
     )
     if source is None:
         notes.append("the scrape does not name its outlet: no Source")
     caption = cleaned.captions[0] if cleaned.captions else None
+    url = safe_url(hints.get("url"))
     meta = {
         "Title": cleaned.title,
         "Date": format_date(published),
-        "Modified": _modified(published, dates.modified),
+        "Modified": _modified(published, dates.modified or _hint_date(hints.get("modified"))),
         "Category": metadata.find_section(cleaned.header) or DEFAULT_CATEGORY,
         "Source": source or "",
-        "Byline": metadata.find_byline([*furniture, *_short_lines(text)]) or "",
+        "Source_url": strip_tracking(url) if url else "",
+        "Byline": metadata.find_byline([*furniture, *_short_lines(text)])
+        or hints.get("byline", ""),
         "Agency": metadata.find_agency(paragraphs, furniture, dateline_agency) or "",
         "Dateline": place or "",
         "Lang": metadata.guess_language(paragraphs) or "",
@@ -204,38 +413,50 @@ def _outlet_named_in(text: str, outlets: Sequence[Outlet]) -> Outlet | None:
     return None
 
 
+Progress = Callable[[int, int], None]
+
+
 def import_all(
-    sources: list[str], options: ImportOptions, stdin: bytes | None = None
+    sources: list[str],
+    options: ImportOptions,
+    stdin: bytes | None = None,
+    progress: Progress | None = None,
 ) -> list[ImportResult]:
-    """Import every input named in `sources`; one result per input, in order."""
+    """Import every input named in `sources`; one result per input, in order.
+
+    Inputs are gathered first (URLs fetched, feeds and JSON Lines expanded), then
+    cleaned and stored; `progress(done, total)` is called after each one is stored.
+    """
     results: list[ImportResult] = []
     with import_lock(options.content_dir):
         store = Store(options)
-        for prepared in _prepare_all(iter_inputs(sources, options.now, stdin), options):
+        items = list(iter_inputs(sources, options.now, stdin, options.inputs))
+        for prepared in _prepare_all(items, options):
             if isinstance(prepared, Unreadable):
-                results.append(
-                    ImportResult(
-                        prepared.origin, "failed", error=f"{prepared.origin}: {prepared.reason}"
-                    )
-                )
+                results.append(store.put_unreadable(prepared))
             else:
                 results.append(store.put(prepared))
+            if progress:
+                progress(len(results), len(items))
         if not options.dry_run:
             store.archive.save()
     return results
 
 
-def reclean_all(options: ImportOptions) -> list[ImportResult]:
-    """Run today's cleaner again over every archived raw input and rewrite its article."""
+def reclean_all(options: ImportOptions, progress: Progress | None = None) -> list[ImportResult]:
+    """Run today's cleaner again over every archived raw input and rewrite its article.
+
+    Then fold together syndicated copies imported as separate articles (see
+    Store.merge_syndicated), so dedupe reaches what was imported before it existed.
+    """
     results: list[ImportResult] = []
     with import_lock(options.content_dir):
         store = Store(options)
         entries = sorted(
             store.archive.entries.values(), key=lambda e: (e["origin"], e["raw_sha256"])
         )
-        for entry in entries:
-            if entry["status"] not in ("imported", "updated"):
-                continue
+        entries = [e for e in entries if e["status"] in ("imported", "updated")]
+        for done, entry in enumerate(entries, 1):
             raw = RawArticle(
                 store.archive.load_raw(entry["raw_sha256"]),
                 entry["origin"],
@@ -243,6 +464,9 @@ def reclean_all(options: ImportOptions) -> list[ImportResult]:
             )
             prepared = prepare(raw, replace(options, now=raw.fetched_at))
             results.append(store.put(prepared, reclean_slug=entry["slug"]))
+            if progress:
+                progress(done, len(entries))
+        results.extend(store.merge_syndicated())
         if not options.dry_run:
             store.archive.save()
     return results
@@ -273,15 +497,33 @@ class Store:
         self.prints = {
             slug: BodyPrint.of(slug, article.body) for slug, article in self.index.by_slug.items()
         }
+        self.by_url = {
+            article.meta["Source_url"]: slug
+            for slug, article in sorted(self.index.by_slug.items())
+            if article.meta.get("Source_url")
+        }
+
+    def put_unreadable(self, item: Unreadable) -> ImportResult:
+        """A failed input: reported, and whatever bytes were read kept in the archive."""
+        if item.data is not None:
+            raw = RawArticle(item.data, item.origin, self.options.now)
+            self._record(hashlib.sha256(item.data).hexdigest(), raw, "", "failed")
+        return ImportResult(item.origin, "failed", error=f"{item.origin}: {item.reason}")
 
     def put(self, prepared: Prepared, reclean_slug: str | None = None) -> ImportResult:
         raw = prepared.raw
         digest = hashlib.sha256(raw.data).hexdigest()
         if prepared.error:
-            self._record(digest, raw, "", "failed")
+            self._record(digest, raw, "", "failed", prepared.packed)
             return ImportResult(raw.origin, "failed", error=prepared.error)
         meta = prepared.meta
-        result = ImportResult(raw.origin, "failed", title=meta["Title"], notes=list(prepared.notes))
+        result = ImportResult(
+            raw.origin,
+            "failed",
+            title=meta["Title"],
+            notes=list(prepared.notes),
+            paywalled=meta.get("Paywalled") == "yes",
+        )
         entry = self.archive.entries.get(digest)
         if reclean_slug is None and entry and entry["slug"] in self.index.by_slug:
             result.status = "unchanged"
@@ -292,20 +534,25 @@ class Store:
             self._place(prepared, result, digest, reclean_slug)
         except BroadsheetError as error:
             result.status, result.error, result.path = "failed", str(error), None
-        self._record(digest, raw, self._slug_of(result), result.status)
+        self._record(digest, raw, self._slug_of(result), result.status, prepared.packed)
         return result
 
     def _place(self, prepared: Prepared, result: ImportResult, digest: str, reclean_slug):
         meta, body = dict(prepared.meta), prepared.body
-        candidate = BodyPrint.of("", body)
+        candidate = prepared.fingerprint or BodyPrint.of("", body)
+        url = meta.get("Source_url", "")
+        same_url = False
         if reclean_slug and reclean_slug in self.index.by_slug:
             existing = self.index.by_slug[reclean_slug]
+        elif url and self.by_url.get(url) in self.index.by_slug:
+            existing, same_url = self.index.by_slug[self.by_url[url]], True
         else:
             match = find_same_story(candidate, self.prints.values())
             existing = self.index.by_slug[match.key] if match else None
-        if existing is not None and not reclean_slug:
+        if existing is not None and not reclean_slug and not same_url:
             same_outlet = existing.meta.get("Source", "") == meta.get("Source", "")
-            if not same_outlet:
+            known_url = existing.meta.get("Source_url", "")
+            if not same_outlet or (url and known_url and url != known_url):
                 self._note_duplicate(existing, meta, result)
                 return
         if existing is None:
@@ -369,21 +616,110 @@ class Store:
             write_atomic(path, text.encode("utf-8"))
         self.index.add(stored)
         self.prints[stored.slug] = BodyPrint.of(stored.slug, stored.body)
+        if stored.meta.get("Source_url"):
+            self.by_url.setdefault(stored.meta["Source_url"], stored.slug)
+
+    def merge_syndicated(self) -> list[ImportResult]:
+        """Fold syndicated copies that were imported as separate articles into the earliest.
+
+        The later copy (by Date, then Uid) becomes an Also_reported_by entry on the
+        earlier article, its file is removed, and its old URL is kept in the
+        earlier article's Previous_slugs so the site redirects it.
+        """
+        results: list[ImportResult] = []
+        order = sorted(
+            self.index.by_slug.values(),
+            key=lambda a: (a.meta.get("Date", ""), a.meta.get("Uid", "")),
+        )
+        from broadsheet.dedupe import DedupeIndex  # TEMP: being written; moves up
+
+        seen = DedupeIndex()
+        for article in order:
+            own = BodyPrint.of(article.slug, article.body)
+            match = seen.find(own)
+            if match is None or (
+                self.index.by_slug[match.key].meta.get("Source", "")
+                == article.meta.get("Source", "")
+            ):
+                seen.add(own)
+                continue
+            earlier = self.index.by_slug[match.key]
+            result = ImportResult(str(article.path), "duplicate", title=article.meta.get("Title"))
+            edited = [a for a in (earlier, article) if is_hand_edited(a.meta, a.body)]
+            if edited and not self.options.force:
+                result.status = "failed"
+                result.error = (
+                    f"{edited[0].path}: edited by hand since import; "
+                    f"syndicated copy {article.slug} not merged (use --force)"
+                )
+                seen.add(own)
+                results.append(result)
+                continue
+            self._merge(earlier, article)
+            result.path = str(earlier.path)
+            result.notes.append(
+                f"syndicated copy of {earlier.slug}: merged, and its old URL redirects there"
+            )
+            results.append(result)
+        return results
+
+    def _merge(self, earlier: StoredArticle, later: StoredArticle) -> None:
+        outlet = later.meta.get("Source") or "another outlet"
+        url = later.meta.get("Source_url")
+        mention = f"{outlet} <{url}>" if url else outlet
+        reported = _split_list(earlier.meta.get("Also_reported_by", ""))
+        reported += _split_list(later.meta.get("Also_reported_by", ""))
+        old_path = later.path.relative_to(self.index.articles_dir).with_suffix(".html").as_posix()
+        moved = later.slug if old_path.rsplit("/", 1)[0] == _month_of(earlier) else old_path
+        previous = _split_list(earlier.meta.get("Previous_slugs", ""), ",")
+        previous += _split_list(later.meta.get("Previous_slugs", ""), ",")
+        meta = dict(
+            earlier.meta,
+            Also_reported_by="; ".join(sorted({*reported, mention})),
+            Previous_slugs=", ".join(sorted({*previous, moved})),
+        )
+        self._write(earlier.path, meta, earlier.body)
+        if not self.options.dry_run:
+            later.path.unlink()
+        self.index.remove(later.slug)
+        self.prints.pop(later.slug, None)
+        for url_key, slug in list(self.by_url.items()):
+            if slug == later.slug:
+                self.by_url[url_key] = earlier.slug
+        for digest, entry in list(self.archive.entries.items()):
+            if entry["slug"] == later.slug:
+                self._record_entry(digest, entry, earlier.slug, "duplicate")
+
+    def _record_entry(self, digest: str, entry: dict[str, str], slug: str, status: str) -> None:
+        if not self.options.dry_run:
+            self.archive.record(digest, entry["origin"], entry["fetched_at"], slug, status)
 
     def _slug_of(self, result: ImportResult) -> str:
         return Path(result.path).stem if result.path else ""
 
-    def _record(self, digest: str, raw: RawArticle, slug: str, status: str) -> None:
+    def _record(
+        self, digest: str, raw: RawArticle, slug: str, status: str, packed: bytes | None = None
+    ) -> None:
         if self.options.dry_run:
             return
-        if status != "failed":
-            self.archive.keep_raw(raw.data)
+        self.archive.keep_raw(raw.data, packed)
         self.archive.record(
             digest, raw.origin, raw.fetched_at.isoformat(timespec="seconds"), slug, status
         )
 
 
+def _split_list(value: str, separator: str = ";") -> list[str]:
+    return [item.strip() for item in value.split(separator) if item.strip()]
+
+
+def _month_of(article: StoredArticle) -> str:
+    date = article.meta.get("Date", "")
+    return f"{date[:4]}/{date[5:7]}"
+
+
 def count_statuses(results: Sequence[ImportResult]) -> dict[str, int]:
-    """How many inputs ended in each status, every status listed."""
+    """How many inputs ended in each status, every status listed, and how many are paywalled."""
     counts = Counter(result.status for result in results)
-    return {status: counts.get(status, 0) for status in STATUSES}
+    tally = {status: counts.get(status, 0) for status in STATUSES}
+    tally["paywalled"] = sum(1 for result in results if result.paywalled)
+    return tally

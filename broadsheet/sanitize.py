@@ -1,15 +1,32 @@
-"""Keep hostile markup out: URLs checked against an allowlist of schemes, trackers stripped.
+"""Keep hostile markup out: an HTML allowlist, URLs checked by scheme, trackers stripped.
 
 Scraped HTML is hostile input. Nothing from a page reaches an article as markup:
 the importer writes text (escaped) and links whose URLs passed `safe_url`. The
-build sanitises every rendered body again with an allowlist, so a hand edit
-cannot inject script either.
+build (plugins/safe_html) runs every rendered body and summary through
+`clean_html` again, so a hand edit cannot inject script either.
+
+`clean_html` is an allowlist (nh3, the Python binding of Ammonia), never a
+blocklist: only the elements and attributes in `ALLOWED_TAGS` and
+`ALLOWED_ATTRIBUTES` survive, URLs in href/src must be http, https, mailto or
+relative, and the contents of script-like elements (`DROPPED_WITH_CONTENT`) go
+with them. The only ids and classes kept are the ones Python-Markdown's
+footnotes and tables write (`FOOTNOTE_ID`, `ALLOWED_CLASSES`, table cells'
+`text-align`), so in-page footnote links keep working.
+
+`data:` URLs are refused everywhere, images included: imported images are
+absolute http(s) URLs (a `data:` image in a scraped page is a lazy-loading
+placeholder, not the photo), feed readers often reject them, and one rule with
+no exceptions is easier to trust.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Collection
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import nh3
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 # Query parameters that only track the reader; a canonical URL drops them.
@@ -21,9 +38,55 @@ TRACKING_PARAMS = re.compile(
 # Characters browsers ignore inside a scheme ("java\tscript:", "java\x00script:").
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 
+# What an article body may hold: text structure, links, images, tables. Nothing that
+# runs, loads a document, submits, styles or restyles the page.
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "small",
+        "mark", "q", "cite", "abbr", "code", "pre", "kbd", "blockquote", "ul", "ol", "li",
+        "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "img",
+        "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "span", "div",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},  # Markdown's abbr extension
+    "th": {"colspan", "rowspan", "style"},
+    "td": {"colspan", "rowspan", "style"},
+    "sup": {"id"},  # footnote references: <sup id="fnref:1">
+    "li": {"id"},  # footnotes: <li id="fn:1">
+}
+# The classes Python-Markdown's footnotes write; every other class is dropped.
+ALLOWED_CLASSES = {"div": {"footnote"}, "a": {"footnote-ref", "footnote-backref"}}
+# Markdown tables align cells with style="text-align: …"; no other property survives.
+ALLOWED_STYLE_PROPERTIES = frozenset({"text-align"})
+# Removed with everything inside them, not just unwrapped: their text is code, CSS or
+# markup that mutation-XSS tricks rely on re-parsing.
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script", "style", "template", "noscript", "iframe", "frame", "frameset", "object",
+        "embed", "applet", "svg", "math", "title", "textarea", "xmp", "noembed", "noframes",
+        "select", "plaintext",
+    }
+)  # fmt: skip
+ALLOWED_URL_SCHEMES = frozenset(SAFE_SCHEMES)
+# Footnote ids as Python-Markdown writes them: fn:1, fnref:1, fnref2:1.
+FOOTNOTE_ID = re.compile(r"^fn(?:ref\d*)?:[\w.\-]+$")
+_WHOLE_NUMBER = re.compile(r"^\d{1,5}$")
+# clean_html output is serialised by html5ever: attribute values always double-quoted,
+# with '"', '<' and '>' escaped inside them, so a start tag can be matched exactly.
+_LINK_START_TAG = re.compile(r'<a((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*>')
+_TAG_ATTRIBUTE = re.compile(r'\s+([^\s"\'>/=]+)(?:="([^"]*)")?')
+# "Outlet <https://…>" in Also_reported_by.
+_MENTION = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<url>[^<>]*)>$")
+
 
 def strip_tracking(url: str) -> str:
-    """The URL without tracking parameters (utm_*, fbclid, gclid, …) and fragment-free."""
+    """The URL without tracking parameters (utm_*, fbclid, gclid, …) and fragment-free.
+
+    Expects a URL that passed `safe_url`.
+    """
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     kept = [(k, v) for k, v in query if not TRACKING_PARAMS.match(k)]
@@ -41,7 +104,13 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     """
     if not url:
         return None
-    url = url.strip()
+    try:
+        return _safe_url(url.strip(), base)
+    except ValueError:  # urllib refuses it too ("http://[bad", a port out of range)
+        return None
+
+
+def _safe_url(url: str, base: str | None) -> str | None:
     squeezed = _IGNORED_IN_SCHEME.sub("", url)
     scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*):", squeezed)
     if scheme is None:
@@ -57,6 +126,96 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     if re.search(r"[\x00-\x1f\x7f-\x9f]", url):
         return None  # a control character inside the URL: refuse rather than guess
     parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https") and not parts.netloc:
+    if parts.scheme.lower() in ("http", "https") and not parts.hostname:
         return None
+    parts.port  # noqa: B018 (raises ValueError for a port out of range)
     return url.replace(" ", "%20")
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Keep an allowed attribute only when its value has the one shape it may take."""
+    if attribute == "id":
+        return value if FOOTNOTE_ID.match(value) else None
+    if attribute in ("width", "height", "colspan", "rowspan"):
+        return value.strip() if _WHOLE_NUMBER.match(value.strip()) else None
+    return value
+
+
+def _make_cleaner(url_relative) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_filter_attribute,
+        allowed_classes={tag: set(names) for tag, names in ALLOWED_CLASSES.items()},
+        filter_style_properties=set(ALLOWED_STYLE_PROPERTIES),
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        url_relative=url_relative,
+        strip_comments=True,
+        link_rel=None,  # rel is the theme's choice, added by mark_outbound_links
+    )
+
+
+# Relative URLs pass through: the build's intra-site links ({filename}x.md, ../x.html).
+_SITE_CLEANER = _make_cleaner("pass_through")
+
+
+def clean_html(fragment: str, base: str | None = None) -> str:
+    """The fragment with only allowlisted elements, attributes and URL schemes left.
+
+    With `base` (the page's own URL, at import) relative URLs are made absolute with
+    `safe_url` and dropped when they cannot be; without it (at build) they are kept
+    as they are, so intra-site links survive. The result is stable: cleaning it
+    again changes nothing.
+    """
+    if base is None:
+        return _SITE_CLEANER.clean(fragment)
+    return _make_cleaner(lambda url: safe_url(url, base)).clean(fragment)
+
+
+def link_host(url: str) -> str | None:
+    """The lower-case host an http(s) or protocol-relative URL points to, else None."""
+    url = url.strip().replace("\\", "/")  # browsers read "\\host" as "//host"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https", ""):
+        return None
+    if not parts.netloc:
+        return None
+    return (parts.hostname or "").lower() or None
+
+
+def mark_outbound_links(fragment: str, rel: str, local_hosts: Collection[str] = ()) -> str:
+    """clean_html output with `rel` added to every link to a host not in local_hosts.
+
+    Relative links stay on the site and are left alone; so are links that already
+    carry a rel (clean_html removes rel, so only this function adds one).
+    """
+    local = {host.lower() for host in local_hosts}
+    rel_value = html.escape(rel, quote=True)
+
+    def mark(match: re.Match) -> str:
+        attributes = dict(_TAG_ATTRIBUTE.findall(match.group(1)))
+        if "rel" in attributes:
+            return match.group(0)
+        host = link_host(html.unescape(attributes.get("href", "")))
+        if host is None or host in local:
+            return match.group(0)
+        return f'<a{match.group(1)} rel="{rel_value}">'
+
+    return _LINK_START_TAG.sub(mark, fragment)
+
+
+def outlet_mentions(value: str | None) -> list[tuple[str, str | None]]:
+    """Split an Also_reported_by value ("Outlet <url>; Outlet") into (name, safe URL or None)."""
+    mentions: list[tuple[str, str | None]] = []
+    for part in (value or "").split(";"):
+        part = " ".join(part.split())
+        if not part:
+            continue
+        match = _MENTION.match(part)
+        if match is None:
+            mentions.append((part, None))
+        else:
+            url = safe_url(match["url"])
+            mentions.append((match["name"] or url or match["url"], url))
+    return mentions

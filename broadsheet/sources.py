@@ -6,18 +6,34 @@ from. Decoding text is here too, because the error it raises must name the input
 
 from __future__ import annotations
 
+import codecs
+import gzip
+import io
+import json
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import charset_normalizer
 import yaml
 
 from broadsheet.errors import SourceError
+from broadsheet.feedparse import parse_feed
+from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, fetch_url
+
+GZIP_MAGIC = b"\x1f\x8b"
+FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+# What a folder is searched for (".gz" counts when the name before it is one of these).
+INPUT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | JSONL_SUFFIXES
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 # Share of control characters (other than tab/newline/CR/form feed) that marks binary data.
 BINARY_CONTROL_SHARE = 0.01
@@ -26,7 +42,13 @@ FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 
 @dataclass(frozen=True)
 class RawArticle:
-    """The bytes of one input, where they came from, and when they were read."""
+    """The bytes of one input, where they came from, and when they were read.
+
+    A file or page is kept as read (a .gz file decompressed). A feed entry or a
+    JSON Lines line becomes a *record*: the JSON object `{"url", "html" | "text",
+    "title", "published", "source", ...}` as bytes, so the archive holds everything
+    a re-clean needs.
+    """
 
     data: bytes
     origin: str
@@ -43,44 +65,322 @@ class Decoded:
 
 @dataclass(frozen=True)
 class Unreadable:
-    """An input that could not be read, with the reason (kept to be reported)."""
+    """An input that could not be read, with the reason (kept to be reported).
+
+    `data` holds whatever bytes were read before the failure, so they are archived.
+    """
 
     origin: str
     reason: str
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """How inputs are gathered: fetching URLs, and whether feed entries fetch their page."""
+
+    fetch_linked_pages: bool = True
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    max_bytes: int = MAX_INPUT_BYTES
 
 
 def iter_inputs(
-    sources: list[str], now: datetime, stdin: bytes | None = None
+    sources: list[str],
+    now: datetime,
+    stdin: bytes | None = None,
+    options: InputOptions | None = None,
 ) -> Iterator[RawArticle | Unreadable]:
-    """Every raw input named by `sources`, in order; folders give their text files sorted."""
+    """Every raw input named by `sources`, in order.
+
+    Folders give their files sorted (recursively); feeds and JSON Lines files give
+    one input per entry or line; URLs are fetched.
+    """
+    options = options or InputOptions()
     for source in sources:
         if source == "-":
             data = stdin if stdin is not None else sys.stdin.buffer.read()
-            yield RawArticle(data, "<stdin>", now)
-            continue
-        path = Path(source)
-        if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
-            )
-            if not files:
-                yield Unreadable(source, "folder holds no text files (.txt)")
-            for file in files:
-                yield _read_file(file, now)
-        elif path.exists():
-            yield _read_file(path, now)
+            yield from _expand(data, "<stdin>", now, options)
+        elif is_url(source):
+            yield from _read_url(source, now, options)
         else:
-            yield Unreadable(source, "no such file or folder")
+            path = Path(source)
+            if path.is_dir():
+                files = sorted(p for p in path.rglob("*") if p.is_file() and _is_input_file(p))
+                if not files:
+                    yield Unreadable(
+                        source, "folder holds no inputs (.txt, .html, .xml feeds, .jsonl)"
+                    )
+                for file in files:
+                    yield from _read_file(file, now, options)
+            elif path.exists():
+                yield from _read_file(path, now, options)
+            else:
+                yield Unreadable(source, "no such file, folder or URL")
 
 
-def _read_file(path: Path, now: datetime) -> RawArticle | Unreadable:
+def is_url(source: str) -> bool:
+    """True for an http(s) URL (the only schemes import fetches)."""
+    return source.lower().startswith(("http://", "https://"))
+
+
+def _is_input_file(path: Path) -> bool:
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in INPUT_SUFFIXES
+
+
+def _read_file(
+    path: Path, now: datetime, options: InputOptions
+) -> Iterator[RawArticle | Unreadable]:
+    origin = str(path)
     try:
         size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            return Unreadable(str(path), f"file is {size} bytes, over the 10 MB limit")
-        return RawArticle(path.read_bytes(), str(path), now)
+        if size > options.max_bytes:
+            yield Unreadable(
+                origin, f"file is {size} bytes, over the {_mb(options.max_bytes)} limit"
+            )
+            return
+        data = path.read_bytes()
     except OSError as error:
-        return Unreadable(str(path), error.strerror or str(error))
+        yield Unreadable(origin, error.strerror or str(error))
+        return
+    if data[:2] == GZIP_MAGIC:
+        try:
+            data = _gunzip(data, options.max_bytes)
+        except SourceError as error:
+            yield Unreadable(origin, str(error), data)
+            return
+    yield from _expand(data, origin, now, options, suffix=_kind_suffix(path))
+
+
+def _kind_suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _mb(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB"
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress a gzip file, refusing one that is broken or grows over `limit`."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as error:
+        raise SourceError(f"broken gzip data ({error})") from error
+    if len(out) > limit:
+        raise SourceError(f"decompresses to over the {_mb(limit)} limit")
+    return out
+
+
+def _expand(
+    data: bytes, origin: str, now: datetime, options: InputOptions, suffix: str = ""
+) -> Iterator[RawArticle | Unreadable]:
+    """One input per article in `data`: a feed's entries, a JSON Lines file's lines, or itself."""
+    kind = sniff_container(data, suffix)
+    if kind == "feed":
+        yield from _feed_entries(data, origin, now, options)
+    elif kind == "jsonl":
+        yield from _jsonl_records(data, origin, now)
+    else:
+        yield RawArticle(data, origin, now)
+
+
+def sniff_container(data: bytes, suffix: str = "") -> str:
+    """ "feed", "jsonl" or "single" (a page, a scrape or one record) from the bytes and suffix."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in FEED_SUFFIXES or head.startswith(b"<?xml"):
+        if FEED_ROOT.search(data[:4096]):
+            return "feed"
+        if suffix in FEED_SUFFIXES:
+            return "feed"  # parsed as a feed, so a broken one fails with a feed's error
+    if FEED_ROOT.match(head):
+        return "feed"
+    if head.startswith(b"{") and b"\n{" in data.strip():
+        return "jsonl"
+    return "single"
+
+
+def _read_url(url: str, now: datetime, options: InputOptions) -> Iterator[RawArticle | Unreadable]:
+    try:
+        page = fetch_url(url, options.timeout, options.max_bytes)
+    except SourceError as error:
+        yield Unreadable(url, str(error).removeprefix(f"{url}: "))
+        return
+    if page.kind == "feed":
+        yield from _feed_entries(page.data, url, now, options)
+        return
+    text = decode_html(page.data, page.charset).text
+    yield RawArticle(make_record(url=page.url, html=text), url, now)
+
+
+def _feed_entries(
+    data: bytes, origin: str, now: datetime, options: InputOptions
+) -> Iterator[RawArticle | Unreadable]:
+    try:
+        feed = parse_feed(data)
+    except SourceError as error:
+        yield Unreadable(origin, str(error), data)
+        return
+    if not feed.entries:
+        yield Unreadable(origin, "feed has no entries", data)
+        return
+    for number, entry in enumerate(feed.entries, 1):
+        name = entry.link or f"{origin} entry {number}"
+        fields = {
+            "url": entry.link,
+            "title": entry.title,
+            "published": entry.published,
+            "modified": entry.updated,
+            "byline": entry.author,
+            "source": feed.title,
+            "feed": origin,
+        }
+        if entry.content:
+            yield RawArticle(make_record(html=entry.content, **fields), name, now)
+            continue
+        if entry.link and options.fetch_linked_pages:
+            try:
+                page = fetch_url(entry.link, options.timeout, options.max_bytes)
+                if page.kind != "html":
+                    raise SourceError(f"{entry.link}: the entry's link is not a web page")
+            except SourceError as error:
+                reason = str(error).removeprefix(f"{entry.link}: ")
+                yield Unreadable(name, f"{reason} (the feed has only a summary; try --no-fetch)")
+                continue
+            html = decode_html(page.data, page.charset).text
+            yield RawArticle(make_record(html=html, **dict(fields, url=page.url)), name, now)
+            continue
+        if not entry.summary:
+            yield Unreadable(name, "feed entry has neither content nor a summary")
+            continue
+        yield RawArticle(make_record(html=entry.summary, summary_only=True, **fields), name, now)
+
+
+def _jsonl_records(data: bytes, origin: str, now: datetime) -> Iterator[RawArticle | Unreadable]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        yield Unreadable(origin, "JSON Lines file is not UTF-8", data)
+        return
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        yield Unreadable(origin, "empty JSON Lines file", data)
+        return
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        name = f"{origin} line {number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield Unreadable(name, f"not valid JSON ({error.msg})", line.encode())
+            continue
+        if not isinstance(item, dict):
+            yield Unreadable(name, "not a JSON object", line.encode())
+            continue
+        body = {key: item.get(key) for key in ("html", "text") if isinstance(item.get(key), str)}
+        if not body or not any(value.strip() for value in body.values()):
+            yield Unreadable(name, "no 'html' or 'text' field", line.encode())
+            continue
+        fields = {
+            key: str(item[key])
+            for key in ("url", "title", "published", "modified", "byline", "source")
+            if item.get(key) not in (None, "")
+        }
+        yield RawArticle(make_record(**body, **fields), name, now)
+
+
+RECORD_KEYS = (
+    "url", "title", "published", "modified", "byline", "source", "feed", "summary_only",
+    "html", "text",
+)  # fmt: skip
+
+
+def make_record(**fields: object) -> bytes:
+    """A record's bytes: the known keys with a value, in a fixed order (stable hashes)."""
+    unknown = set(fields) - set(RECORD_KEYS)
+    if unknown:
+        raise ValueError(f"unknown record keys: {', '.join(sorted(unknown))}")
+    ordered = {key: fields[key] for key in RECORD_KEYS if fields.get(key) not in (None, "", False)}
+    return json.dumps(ordered, ensure_ascii=False, sort_keys=False).encode("utf-8")
+
+
+def read_record(data: bytes) -> dict[str, object] | None:
+    """The record in `data`, or None when `data` is not one (a page or a text scrape)."""
+    if data.lstrip()[:1] != b"{":
+        return None
+    try:
+        item = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(item, dict) or not ("html" in item or "text" in item):
+        return None
+    return item
+
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE
+)
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|article|div|p)[\s>/]",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """True when the bytes are a web page rather than a plain-text scrape."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = head.decode("utf-16", errors="ignore").encode()
+    return bool(_HTML_START.match(head))
+
+
+def decode_html(data: bytes, charset: str | None = None) -> Decoded:
+    """Decode a web page: BOM, then the HTTP charset, then <meta charset>, then detection."""
+    for bom, encoding in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            return Decoded(data.decode(encoding, errors="replace"), encoding.split("-sig")[0])
+    declared = [charset] if charset else []
+    match = _META_CHARSET.search(data[:8192])
+    if match:
+        declared.append(match.group(1).decode("ascii", "ignore"))
+    for encoding in declared:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            continue
+        # Pages declare latin-1 and mean cp1252 (as browsers assume); UTF-8 that fails is not.
+        if encoding.lower().replace("_", "-") in (
+            "iso-8859-1",
+            "latin-1",
+            "latin1",
+            "us-ascii",
+            "ascii",
+        ):
+            encoding = "cp1252"
+        try:
+            return Decoded(data.decode(encoding), codecs.lookup(encoding).name)
+        except UnicodeDecodeError:
+            continue
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is not None:
+        return Decoded(data.decode(best.encoding, errors="replace"), best.encoding)
+    return Decoded(data.decode("cp1252", errors="replace"), "cp1252")
 
 
 def decode_text(raw: RawArticle) -> Decoded:

@@ -94,6 +94,9 @@ class ContentIndex:
     def add(self, article: StoredArticle) -> None:
         self.by_slug[article.slug] = article
 
+    def remove(self, slug: str) -> None:
+        self.by_slug.pop(slug, None)
+
     def unique_slug(self, slug: str, owner_uid: str) -> str:
         """`slug`, or `slug-2`, `slug-3`… when another article already has it."""
         candidate, number = slug, 1
@@ -107,6 +110,11 @@ class ContentIndex:
 
     def path_for(self, slug: str, year: int, month: int) -> Path:
         return self.articles_dir / f"{year:04d}" / f"{month:02d}" / f"{slug}.md"
+
+
+def pack_raw(data: bytes) -> bytes:
+    """The archive's form of a raw input: gzip without a timestamp, so it is reproducible."""
+    return gzip.compress(data, mtime=0)
 
 
 class Archive:
@@ -123,12 +131,12 @@ class Archive:
                     self.entries[values[0]] = dict(zip(LEDGER_FIELDS, values, strict=True))
         self._dirty = False
 
-    def keep_raw(self, data: bytes) -> str:
-        """Store the raw bytes (once) and return their hash."""
+    def keep_raw(self, data: bytes, packed: bytes | None = None) -> str:
+        """Store the raw bytes (once) and return their hash; `packed` is pack_raw(data) if known."""
         digest = raw_digest(data)
         path = self.root / f"{digest}.gz"
         if not path.exists():
-            write_atomic(path, gzip.compress(data, mtime=0))
+            write_atomic(path, packed if packed is not None else pack_raw(data))
         return digest
 
     def load_raw(self, digest: str) -> bytes:

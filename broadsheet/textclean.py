@@ -318,6 +318,28 @@ def _ends_sentence(text: str) -> bool:
     return bool(SENTENCE_END_RE.search(text))
 
 
+def is_furniture_line(text: str, extra: Sequence[re.Pattern[str]] = ()) -> bool:
+    """Whether a line is the site's furniture (share bars, follow and subscription prompts,
+    adverts, cookie notices), by the rules the cleaner applies to every scrape line."""
+    text = normalize_space(text)
+    return bool(text) and _is_furniture(text, word_count(text), extra)
+
+
+def is_section_label(text: str) -> bool:
+    """Whether a short line labels one of the site's boxes ("Related articles", "Read more",
+    "Most popular", "Comments"), which never belong to the article."""
+    text = normalize_space(text)
+    words = word_count(text)
+    return words <= 8 and bool(SECTION_BREAK_RE.match(text) or COMMENTS_RE.match(text))
+
+
+def is_byline_or_date_line(text: str) -> bool:
+    """Whether a line is a byline ("By Jane Doe") or a date stamp ("Updated: May 3, 2019")."""
+    text = normalize_space(text)
+    words = word_count(text)
+    return bool(text) and (_is_byline(text, words) or _is_date_line(text, words))
+
+
 def _is_furniture(text: str, words: int, extra: Sequence[re.Pattern[str]]) -> bool:
     if any(p.search(text) for p in extra):
         return True
@@ -732,3 +754,14 @@ def _credit_name(text: str) -> str:
         re.IGNORECASE,
     )
     return text[m.end() :].strip() if m else text.strip()
+
+
+def credit_name(text: str) -> str:
+    """A photo credit without its label: "Photo: Bernama" -> "Bernama", "© AP" -> "AP"."""
+    return _credit_name(normalize_space(text))
+
+
+def is_credit_line(text: str) -> bool:
+    """Whether a line is only a photo credit ("Photo: Bernama", "Image credit: AFP")."""
+    text = normalize_space(text)
+    return bool(text) and _is_credit_only(text, word_count(text))

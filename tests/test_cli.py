@@ -42,7 +42,7 @@ def test_import_with_a_failure_exits_non_zero_with_one_line_naming_it(tmp_path):
     empty.write_bytes(b"")
     result = invoke("import", str(empty), str(good), "--content-dir", str(tmp_path / "c"))
     assert result.exit_code == 1
-    assert f"failed     {empty}: empty file" in result.output
+    assert f"failed: {empty}: empty file" in result.output
     assert "1 imported, 1 failed" in result.output
 
 

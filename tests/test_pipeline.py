@@ -6,8 +6,9 @@ import gzip
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_NOW
+from conftest import FIXED_NOW, build_pelican_site
 
+import broadsheet.pipeline as pipeline
 from broadsheet.markdown import parse_article
 from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
 from broadsheet.store import make_slug
@@ -184,13 +185,14 @@ def test_missing_path_fails_and_the_rest_goes_on(tmp_path):
         [str(tmp_path / "nowhere.txt"), write(tmp_path, "g.txt", scrape())], options_for(tmp_path)
     )
     assert results[0].status == "failed"
-    assert results[0].error == f"{tmp_path / 'nowhere.txt'}: no such file or folder"
+    assert results[0].error == f"{tmp_path / 'nowhere.txt'}: no such file, folder or URL"
     assert count_statuses(results) == {
         "imported": 1,
         "unchanged": 0,
         "updated": 0,
         "duplicate": 0,
         "failed": 1,
+        "paywalled": 0,
     }
 
 
@@ -284,3 +286,40 @@ def test_slugs_are_safe_ascii(title, expected):
 def test_slugs_are_bounded():
     slug = make_slug("word " * 60, "x")
     assert len(slug) <= 80 and not slug.endswith("-")
+
+
+def test_reclean_folds_copies_imported_before_dedupe_into_the_first(tmp_path, monkeypatch):
+    original = write(tmp_path, "a.txt", scrape())
+    copy = scrape(
+        title="Port of Harbourton hit by strike",
+        paragraphs=PARAGRAPHS[:-1],
+        outlet="Coastal Mail",
+        date="Published: 4 March 2025",
+    )
+    copy_path = write(tmp_path, "b.txt", copy)
+    with monkeypatch.context() as patch:  # as an importer without syndicated-copy dedupe did
+        patch.setattr(pipeline, "find_same_story", lambda candidate, known: None)
+        first = import_all([original, copy_path], options_for(tmp_path))
+    assert [r.status for r in first] == ["imported", "imported"]
+    later = Path(first[1].path)
+
+    results = reclean_all(options_for(tmp_path))
+    merged = [r for r in results if r.status == "duplicate"]
+    assert len(merged) == 1 and "merged" in merged[0].notes[0]
+    assert not later.exists()
+    (path,) = (tmp_path / "content" / "articles").rglob("*.md")
+    meta, _ = parse_article(path.read_text(encoding="utf-8"))
+    assert meta["Source"] == "Harbour Times"
+    assert meta["Also_reported_by"] == "Coastal Mail"
+    assert meta["Previous_slugs"] == later.stem
+    ledger = (tmp_path / "archive" / "ledger.tsv").read_text(encoding="utf-8")
+    assert f"{path.stem}\tduplicate" in ledger
+
+    again = reclean_all(options_for(tmp_path))
+    assert [r.status for r in again] == ["unchanged"]
+
+    output = build_pelican_site(
+        tmp_path / "content", tmp_path / "output", PLUGINS=["feeds", "redirects"]
+    )
+    redirect = (output / "2025" / "03" / f"{later.stem}.html").read_text(encoding="utf-8")
+    assert f'url={path.stem}.html"' in redirect

@@ -1,0 +1,112 @@
+"""Fetch a URL the way a careful maintainer would: bounded in time, size and redirects.
+
+One GET with a clear User-Agent, at most `MAX_REDIRECTS` redirects, a timeout and a
+size cap; only web pages and feeds are accepted. Every failure is a SourceError
+naming the URL.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
+
+from broadsheet import __version__
+from broadsheet.errors import SourceError
+
+DEFAULT_TIMEOUT_SECONDS = 20.0
+MAX_REDIRECTS = 5
+USER_AGENT = (
+    f"Broadsheet/{__version__} (news digest importer; +https://github.com/broadsheet/broadsheet)"
+)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+    "application/feed+xml",
+)
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """What a URL gave: the final URL after redirects, its kind, charset and bytes."""
+
+    url: str
+    kind: str  # "html" or "feed"
+    charset: str | None
+    data: bytes
+
+
+class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not newurl.lower().startswith(("http://", "https://")):
+            raise SourceError(f"{req.full_url}: redirected to a non-web URL")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_LimitedRedirects())
+
+
+def fetch_url(
+    url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, max_bytes: int = 10 * 1024 * 1024
+) -> FetchedPage:
+    """GET `url`; a web page or feed, or a SourceError saying plainly what went wrong."""
+    request = urllib.request.Request(
+        url,
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "text/html,application/xhtml+xml,application/rss+xml,"
+            "application/atom+xml;q=0.9,*/*;q=0.1",
+        },
+    )
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            headers: Message = response.headers
+            kind = _kind_of(url, headers.get_content_type())
+            declared = headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise SourceError(
+                    f"{url}: page is {int(declared)} bytes, over the {max_bytes // 2**20} MB limit"
+                )
+            data = _read_capped(response, url, max_bytes)
+            return FetchedPage(response.url, kind, headers.get_content_charset(), data)
+    except urllib.error.HTTPError as error:
+        if error.code in (301, 302, 303, 307, 308):
+            raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects") from error
+        raise SourceError(f"{url}: HTTP {error.code} {error.reason}") from error
+    except urllib.error.URLError as error:
+        reason = error.reason
+        if isinstance(reason, TimeoutError):
+            raise SourceError(f"{url}: timed out after {timeout:g} s") from error
+        raise SourceError(f"{url}: cannot connect ({reason})") from error
+    except TimeoutError as error:
+        raise SourceError(f"{url}: timed out after {timeout:g} s") from error
+    except (ValueError, OSError) as error:
+        raise SourceError(f"{url}: cannot fetch ({error})") from error
+
+
+def _kind_of(url: str, content_type: str) -> str:
+    if content_type in HTML_TYPES:
+        return "html"
+    if content_type in FEED_TYPES or content_type.endswith("+xml"):
+        return "feed"
+    raise SourceError(f"{url}: content type {content_type} is not a web page or feed")
+
+
+def _read_capped(response, url: str, max_bytes: int) -> bytes:
+    chunks, size = [], 0
+    while True:
+        chunk = response.read(CHUNK_BYTES)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise SourceError(f"{url}: page is over the {max_bytes // 2**20} MB limit")
+        chunks.append(chunk)

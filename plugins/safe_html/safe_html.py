@@ -1,0 +1,174 @@
+"""Sanitise every content object's HTML at build time, so a hand edit cannot inject script.
+
+The importer already writes escaped text and safe links; this plugin is the
+guarantee. Each Article, Page, draft or any other Pelican content object that
+carries HTML in ``_content`` has it replaced by ``broadsheet.sanitize.clean_html``
+(an nh3 allowlist), and so has every formatted metadata field (``FORMATTED_FIELDS``,
+by default the Markdown-rendered ``Summary``). Relative URLs pass through, so
+intra-site links (``{filename}…``, ``{static}…``, ``../x.html``) still resolve.
+The feeds plugin reads ``get_content`` and ``metadata["summary"]``, so feeds carry
+the sanitised HTML too.
+
+Settings (read from the build's own settings, each with a default):
+
+- ``SAFE_HTML_LINK_REL``: rel added to links to other hosts (default
+  ``"nofollow noopener"``; ``None`` or empty adds nothing). Curated digests link to
+  many outlets without vouching for them, hence ``nofollow``; ``noopener`` keeps a
+  linked page from reaching back into ours should a target ever be added. No
+  ``noreferrer``: outlets may see the traffic they get from the digest. Links to
+  the hosts of ``SITEURL`` and ``FEEDS_SITEURL``, and relative links, are left alone.
+- ``SAFE_HTML_URL_METADATA``: metadata keys holding one URL the theme or the feeds
+  put in href/src (default ``("image", "source_url")``). A value that is not an
+  absolute http(s)/mailto URL (``sanitize.safe_url``) is removed from the
+  article, with a warning naming its file, so no template or feed can emit it.
+
+Plain-text metadata (Title, Byline, Image_caption, …) is not touched here: the
+theme escapes it (Jinja autoescape, pelicanconf ``JINJA_ENVIRONMENT``).
+
+Signals. ``content_object_init`` sanitises each object as it is made, before any
+generator or plugin reads its content. ``all_generators_finalized`` checks again
+every content object any generator holds (articles, translations, drafts, pages,
+hidden pages, and the lists of generators other plugins add), just before
+anything is written, and re-cleans whatever another plugin changed meanwhile,
+forgetting the content Pelican had memoised for it. Pelican's signals are
+process-global, so both handlers do nothing unless ``safe_html`` is in the
+running build's ``PLUGINS``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterator
+from urllib.parse import urlsplit
+
+from pelican import signals
+from pelican.contents import Content
+
+from broadsheet.sanitize import clean_html, mark_outbound_links, safe_url
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "safe_html"
+DEFAULT_LINK_REL = "nofollow noopener"
+DEFAULT_URL_METADATA = ("image", "source_url")
+MEMOISED_RENDERINGS = ("get_content", "get_summary")
+
+
+def plugin_enabled(settings: dict) -> bool:
+    """True when the running build lists this plugin (by name or as a module)."""
+    for plugin in settings.get("PLUGINS") or ():
+        name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
+        if name == PLUGIN_NAME or name.endswith("." + PLUGIN_NAME):
+            return True
+    return False
+
+
+def local_hosts(settings: dict) -> set[str]:
+    """The hosts this site is served from: links to them are not outbound."""
+    hosts = set()
+    for key in ("SITEURL", "FEEDS_SITEURL"):
+        host = urlsplit(settings.get(key) or "").hostname
+        if host:
+            hosts.add(host.lower())
+    return hosts
+
+
+def sanitise_html(fragment: str, settings: dict) -> str:
+    """The fragment through the allowlist, outbound links marked with the configured rel."""
+    cleaned = clean_html(fragment)
+    rel = settings.get("SAFE_HTML_LINK_REL", DEFAULT_LINK_REL)
+    if rel:
+        cleaned = mark_outbound_links(cleaned, rel, local_hosts(settings))
+    return cleaned
+
+
+def unsafe_url_keys(metadata: dict, keys: Collection[str]) -> list[str]:
+    """The URL-valued metadata keys whose value safe_url refuses."""
+    return [
+        key
+        for key in keys
+        if metadata.get(key) is not None and safe_url(str(metadata[key])) is None
+    ]
+
+
+def sanitise_content(content: Content) -> bool:
+    """Sanitise one content object in place; True when anything changed."""
+    settings = content.settings
+    changed = False
+    body = getattr(content, "_content", None)
+    if isinstance(body, str):
+        cleaned = sanitise_html(body, settings)
+        if cleaned != body:
+            content._content = cleaned
+            changed = True
+
+    metadata = getattr(content, "metadata", None)
+    if not isinstance(metadata, dict):
+        return changed
+    for key in settings.get("FORMATTED_FIELDS", ()):
+        key = key.lower()
+        value = metadata.get(key)
+        if isinstance(value, str):
+            cleaned = sanitise_html(value, settings)
+            if cleaned != value:
+                metadata[key] = cleaned
+                setattr(content, "_summary" if key == "summary" else key, cleaned)
+                changed = True
+    for key in unsafe_url_keys(
+        metadata, settings.get("SAFE_HTML_URL_METADATA", DEFAULT_URL_METADATA)
+    ):
+        logger.warning(
+            "%s: %s %r is not an absolute http(s) URL; left out of the page and feeds",
+            content.get_relative_source_path() or content,
+            key.capitalize(),
+            metadata[key],
+        )
+        del metadata[key]
+        if hasattr(content, key):
+            delattr(content, key)
+        changed = True
+    return changed
+
+
+def forget_renderings(content: Content) -> None:
+    """Drop the content and summary Pelican memoised for this object (they are stale)."""
+    for name in MEMOISED_RENDERINGS:
+        for cls in type(content).__mro__:
+            memo = cls.__dict__.get(name)
+            cache = getattr(memo, "cache", None)
+            if isinstance(cache, dict):
+                for key in [key for key in cache if key and key[0] is content]:
+                    del cache[key]
+
+
+def held_content(generators) -> Iterator[Content]:
+    """Every distinct content object held in a list attribute of any generator."""
+    seen: set[int] = set()
+    for generator in generators:
+        for value in vars(generator).values():
+            if not isinstance(value, list):
+                continue
+            for item in value:
+                if isinstance(item, Content) and id(item) not in seen:
+                    seen.add(id(item))
+                    yield item
+
+
+def sanitise_new_content(content) -> None:
+    """content_object_init: sanitise each object as Pelican creates it."""
+    settings = getattr(content, "settings", None)
+    if isinstance(settings, dict) and plugin_enabled(settings):
+        sanitise_content(content)
+
+
+def sanitise_held_content(generators) -> None:
+    """all_generators_finalized: re-sanitise what other plugins changed since init."""
+    for content in held_content(generators):
+        if plugin_enabled(content.settings) and sanitise_content(content):
+            forget_renderings(content)
+
+
+def register() -> None:
+    """Connect the sanitisers to Pelican."""
+    signals.content_object_init.connect(sanitise_new_content)
+    signals.all_generators_finalized.connect(sanitise_held_content)

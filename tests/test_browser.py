@@ -1,0 +1,308 @@
+"""The XSS corpus's built pages in a real browser: nothing runs, nothing leaves the site.
+
+The site built from tests/fixtures/xss/vectors.yml (one hand-edited article per vector)
+is served over real HTTP on 127.0.0.1 and opened in Debian's Chromium through
+Playwright. Every page must load without a dialog, a console message or a page error;
+with a DOM (as the browser parsed it) free of event handlers, script URLs and elements
+that load or submit; and asking only for the resources its own tags name: on 127.0.0.1
+the page, its stylesheet and its images, and on other hosts only images (lead images
+are hotlinked from the outlet, as the theme means to). Synthetic mouse, focus and
+toggle events are sent to every element, so a handler that survived would fire.
+
+Every request passes through a route: other origins never reach the network and are
+answered with a 1x1 PNG, and so is an image the page names that the site does not
+have (a neutralised `<img src=x onerror=…>` keeps a broken `src="x"`), so a broken
+picture is not taken for a console error while every request is still judged.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import lxml.html
+import pytest
+from test_xss import VECTORS, article_page, build_xss_site, vector_ids
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The answer to a request that must not reach the network or finds no file: a 1x1 PNG.
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
+
+PROVOKE_AND_SETTLE = """async () => {
+  for (const element of document.querySelectorAll('*')) {
+    for (const type of ['mouseover', 'mouseenter', 'mousemove', 'focus', 'focusin', 'toggle',
+                        'animationstart', 'transitionend', 'begin']) {
+      element.dispatchEvent(new Event(type));
+    }
+  }
+  await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  // Lazy images start after the load event: wait for every image still coming.
+  await Promise.all([...document.images].filter(image => !image.complete).map(image =>
+    new Promise(resolve => {
+      image.addEventListener('load', resolve);
+      image.addEventListener('error', resolve);
+      setTimeout(resolve, 2000);
+    })));
+}"""
+
+DOM_PROBLEMS = """() => {
+  const forbidden = new Set(['script', 'iframe', 'frame', 'frameset', 'object', 'embed',
+    'applet', 'form', 'input', 'button', 'textarea', 'select', 'base', 'style', 'svg', 'math',
+    'template', 'noscript', 'portal', 'marquee']);
+  const urlAttributes = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'data',
+    'poster', 'background', 'cite', 'ping', 'longdesc']);
+  const hostile = new Set(['javascript:', 'vbscript:', 'data:']);
+  const problems = [];
+  for (const element of document.querySelectorAll('*')) {
+    const tag = element.localName;
+    if (forbidden.has(tag)) problems.push(`<${tag}> element`);
+    if (tag === 'meta' && element.hasAttribute('http-equiv')) problems.push('<meta http-equiv>');
+    if (tag === 'link') {
+      const rel = (element.getAttribute('rel') || '').toLowerCase().trim();
+      if (element.parentElement !== document.head || !['stylesheet', 'alternate'].includes(rel))
+        problems.push(`<link rel="${rel}">`);
+    }
+    for (const attribute of element.attributes) {
+      const name = attribute.name.toLowerCase();
+      if (name.startsWith('on')) problems.push(`<${tag} ${name}> handler`);
+      if (name === 'srcdoc') problems.push(`<${tag} srcdoc>`);
+      const urls = name === 'srcset'
+        ? attribute.value.split(',').map(candidate => candidate.trim().split(/\\s+/)[0])
+        : urlAttributes.has(name) ? [attribute.value] : [];
+      for (const url of urls) {
+        let protocol = '';
+        try { protocol = new URL(url, document.baseURI).protocol; } catch (error) { continue; }
+        if (hostile.has(protocol)) problems.push(`<${tag} ${name}="${attribute.value}">`);
+      }
+    }
+  }
+  if (document.baseURI !== location.href) problems.push(`base URI is ${document.baseURI}`);
+  return problems;
+}"""
+
+
+@dataclass
+class Server:
+    """A static file server on 127.0.0.1 that records every path asked of it."""
+
+    root: Path
+    origin: str = ""
+    paths: list[str] = field(default_factory=list)
+
+    def file_for(self, url: str) -> Path:
+        return self.root / unquote(urlsplit(url).path).lstrip("/")
+
+
+def serve(root: Path):
+    """Start serving root over HTTP on a free port; return (Server, httpd)."""
+    server = Server(root)
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+            server.paths.append(urlsplit(self.path).path)
+
+        def guess_type(self, path):
+            # "tag/.html" has no extension to Python's mimetypes; it is still a page.
+            return "text/html" if str(path).endswith(".html") else super().guess_type(path)
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
+    )
+    server.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return server, httpd
+
+
+@dataclass(frozen=True)
+class Named:
+    """The resources a page's own tags name, as absolute URLs."""
+
+    page: str
+    stylesheets: frozenset[str]
+    images: frozenset[str]
+
+
+def named_resources(document: str, url: str) -> Named:
+    """The stylesheets (in <head>) and images a served page's own tags name."""
+    root = lxml.html.document_fromstring(document)
+    stylesheets = root.xpath("/html/head/link[@rel='stylesheet']/@href")
+    return Named(
+        page=url,
+        stylesheets=frozenset(urljoin(url, href) for href in stylesheets),
+        images=frozenset(urljoin(url, src) for src in root.xpath("//img/@src")),
+    )
+
+
+def request_problem(url: str, resource_type: str, origin: str, named: Named) -> str | None:
+    """Why a request should not have been made, or None when the page's own tags ask for it."""
+    if url.startswith(origin + "/"):
+        if url in (named.page, *named.stylesheets, *named.images):
+            return None
+    elif url in named.images and resource_type == "image":
+        return None
+    return f"request not asked for by the page: {resource_type} {url}"
+
+
+@dataclass
+class Visit:
+    """What one page visit saw."""
+
+    server: Server
+    named: Named
+    problems: list[str] = field(default_factory=list)
+
+
+class Tab:
+    """One browser page reused for every visit; its listeners report into the current visit."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.visit: Visit | None = None
+        self.stray: list[str] = []  # seen between visits: reported by the next one
+        page.on("dialog", self._on_dialog)
+        page.on("console", lambda message: self._report(f"console {message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self._report(f"page error: {error}"))
+        page.on("popup", lambda popup: self._report(f"popup: {popup.url}"))
+        page.route("**/*", self._on_route)
+
+    def _report(self, problem: str) -> None:
+        target = self.stray if self.visit is None else self.visit.problems
+        target.append(problem)
+
+    def _on_dialog(self, dialog) -> None:
+        self._report(f"{dialog.type} dialog: {dialog.message}")
+        dialog.dismiss()
+
+    def _on_route(self, route) -> None:
+        request, visit = route.request, self.visit
+        if visit is None:
+            self.stray.append(f"request between visits: {request.url}")
+            route.abort()
+            return
+        problem = request_problem(
+            request.url, request.resource_type, visit.server.origin, visit.named
+        )
+        if problem:
+            visit.problems.append(problem)
+        local = request.url.startswith(visit.server.origin + "/")
+        if local and (
+            request.url not in visit.named.images or visit.server.file_for(request.url).is_file()
+        ):
+            route.continue_()
+        else:
+            route.fulfill(status=200, content_type="image/png", body=PIXEL)
+
+
+@pytest.fixture(scope="module")
+def tab():
+    """One headless Chromium and one page for the module: Debian's, never a downloaded one."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium to run browser tests)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        # Tall enough that every lazy image is in view and loads during its own visit.
+        context = chromium.new_context(
+            service_workers="block", viewport={"width": 1280, "height": 8000}
+        )
+        yield Tab(context.new_page())
+        context.close()
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def xss_server(tmp_path_factory):
+    output = build_xss_site(tmp_path_factory.mktemp("browser"))
+    server, httpd = serve(output)
+    yield server
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def visit(tab: Tab, server: Server, path: str) -> list[str]:
+    """Open one served page like a reader; return every problem seen."""
+    url = f"{server.origin}/{path}"
+    named = named_resources((server.root / path).read_text(encoding="utf-8"), url)
+    tab.visit = visit = Visit(server, named, problems=tab.stray)
+    tab.stray = []
+    server.paths.clear()
+    page = tab.page
+    try:
+        page.goto(url, wait_until="load")
+        page.evaluate(PROVOKE_AND_SETTLE)
+        visit.problems += page.evaluate(DOM_PROBLEMS)
+        if page.url != url:
+            visit.problems.append(f"navigated to {page.url}")
+        if len(page.frames) != 1:
+            visit.problems.append(f"{len(page.frames) - 1} frame(s) loaded")
+    finally:
+        tab.visit = None
+    # The server's own log catches anything that reached 127.0.0.1 past the route.
+    asked = {urlsplit(u).path for u in (named.page, *named.stylesheets, *named.images)}
+    visit.problems += [f"server got {got}" for got in server.paths if got not in asked]
+    return visit.problems
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=vector_ids(VECTORS))
+def test_article_page_is_inert_in_a_browser(tab, xss_server, vector):
+    assert visit(tab, xss_server, article_page(vector)) == []
+
+
+def test_every_other_page_is_inert_in_a_browser(tab, xss_server):
+    articles = {article_page(vector) for vector in VECTORS}
+    others = sorted(
+        page.relative_to(xss_server.root).as_posix()
+        for page in xss_server.root.rglob("*.html")
+        if page.relative_to(xss_server.root).as_posix() not in articles
+    )
+    assert {"index.html", "archives.html", "tags.html", "category/harbour.html"} <= set(others)
+    problems = {page: visit(tab, xss_server, page) for page in others}
+    assert {page: found for page, found in problems.items() if found} == {}
+
+
+CANARY = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>canary</title>
+<link rel="stylesheet" href="https://evil.example/x.css"></head>
+<body><p onmouseover="console.log('hovered')">text</p><svg onload="alert(1)"></svg>
+<script>throw new Error("boom")</script></body></html>
+"""
+
+
+def test_the_harness_sees_what_a_hostile_page_does(tab, tmp_path):
+    (tmp_path / "canary.html").write_text(CANARY, encoding="utf-8")
+    server, httpd = serve(tmp_path)
+    try:
+        problems = visit(tab, server, "canary.html")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+    joined = "\n".join(problems)
+    assert "alert dialog: 1" in joined
+    assert "console log: hovered" in joined
+    assert "page error: " in joined and "boom" in joined
+    assert "request not asked for by the page: stylesheet https://evil.example/x.css" in joined
+    assert "<script> element" in joined and "<p onmouseover> handler" in joined
+    assert "<svg> element" in joined and "<svg onload> handler" in joined
