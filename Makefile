@@ -29,6 +29,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/textclean.py
+	$(PY) bench/extract.py
+	$(PY) bench/metadata.py
+	$(PY) bench/dedupe.py
+	$(PY) bench/import_jobs.py
 
 serve: $(STAMP)
 	$(PY) tasks.py serve

@@ -27,7 +27,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from broadsheet import metadata
-from broadsheet.dedupe import BodyPrint, find_same_story
+from broadsheet.dedupe import BodyPrint, DedupeIndex
+from broadsheet.htmlextract import extract_page
 from broadsheet.errors import BroadsheetError, CleanError, HandEditedError
 from broadsheet.markdown import (
     CURATOR_KEYS,
@@ -185,8 +186,6 @@ def _prepare_page(
     raw: RawArticle, html: str, url: str | None, hints: dict[str, str], options: ImportOptions
 ) -> Prepared:
     """A web page (or a feed's HTML content): extraction, page metadata, the text's clues."""
-    from broadsheet.htmlextract import extract_page  # TEMP: module being written; moves up
-
     page = metadata.page_metadata(html, url)
     base = page.canonical or url
     outlet = _outlet_for_page(page, base, hints, options.outlets)
@@ -494,9 +493,9 @@ class Store:
         self.options = options
         self.index = ContentIndex.load(options.content_dir / "articles")
         self.archive = Archive(options.archive_dir)
-        self.prints = {
-            slug: BodyPrint.of(slug, article.body) for slug, article in self.index.by_slug.items()
-        }
+        self.dedupe = DedupeIndex(
+            BodyPrint.of(slug, article.body) for slug, article in self.index.by_slug.items()
+        )
         self.by_url = {
             article.meta["Source_url"]: slug
             for slug, article in sorted(self.index.by_slug.items())
@@ -547,7 +546,7 @@ class Store:
         elif url and self.by_url.get(url) in self.index.by_slug:
             existing, same_url = self.index.by_slug[self.by_url[url]], True
         else:
-            match = find_same_story(candidate, self.prints.values())
+            match = self.dedupe.find(candidate)
             existing = self.index.by_slug[match.key] if match else None
         if existing is not None and not reclean_slug and not same_url:
             same_outlet = existing.meta.get("Source", "") == meta.get("Source", "")
@@ -615,7 +614,7 @@ class Store:
         if not self.options.dry_run:
             write_atomic(path, text.encode("utf-8"))
         self.index.add(stored)
-        self.prints[stored.slug] = BodyPrint.of(stored.slug, stored.body)
+        self.dedupe.add(BodyPrint.of(stored.slug, stored.body))
         if stored.meta.get("Source_url"):
             self.by_url.setdefault(stored.meta["Source_url"], stored.slug)
 
@@ -631,8 +630,6 @@ class Store:
             self.index.by_slug.values(),
             key=lambda a: (a.meta.get("Date", ""), a.meta.get("Uid", "")),
         )
-        from broadsheet.dedupe import DedupeIndex  # TEMP: being written; moves up
-
         seen = DedupeIndex()
         for article in order:
             own = BodyPrint.of(article.slug, article.body)
@@ -682,7 +679,7 @@ class Store:
         if not self.options.dry_run:
             later.path.unlink()
         self.index.remove(later.slug)
-        self.prints.pop(later.slug, None)
+        self.dedupe.discard(later.slug)
         for url_key, slug in list(self.by_url.items()):
             if slug == later.slug:
                 self.by_url[url_key] = earlier.slug

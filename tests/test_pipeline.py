@@ -298,7 +298,7 @@ def test_reclean_folds_copies_imported_before_dedupe_into_the_first(tmp_path, mo
     )
     copy_path = write(tmp_path, "b.txt", copy)
     with monkeypatch.context() as patch:  # as an importer without syndicated-copy dedupe did
-        patch.setattr(pipeline, "find_same_story", lambda candidate, known: None)
+        patch.setattr(pipeline.DedupeIndex, "find", lambda self, candidate: None)
         first = import_all([original, copy_path], options_for(tmp_path))
     assert [r.status for r in first] == ["imported", "imported"]
     later = Path(first[1].path)
