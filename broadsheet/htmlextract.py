@@ -10,13 +10,17 @@ Stages of :func:`extract_page`:
    plain text can be traced back to the markup), its figures with caption and credit,
    and every caption text.
 4. Trafilatura picks the main content as plain text (settings in
-   ``TRAFILATURA_OPTIONS``: its link and image modes cost F1 on real pages).
+   ``TRAFILATURA_OPTIONS``: its link and image modes cost F1 on real pages). A short
+   precision-mode result is retried in balanced mode; pages over 2 MB use fast mode.
 5. Walk the result into blocks (paragraphs, headings, quotes, list items); each block
    traced to its element gets its links back from the markup, and the page's figures
    are placed among the blocks in page order.
-6. Drop what leaks through: furniture lines (textclean's rules), labelled link boxes
-   ("Related", "Read more"), paywall prompts, captions outside their figure and the
-   page's own URL printed as a line; a headline opening the body becomes the title.
+6. Drop what leaks through: furniture lines (textclean's rules, prose that does not
+   address the reader excepted), labelled link boxes ("Related", "Read more"), blocks
+   and lists made of links, bylines and date stamps above the first paragraph, paywall
+   prompts, captions and credit lines outside their figure (they join it when it is
+   just above) and the page's own URL printed as a line. A headline opening the body
+   becomes the title.
 """
 
 from __future__ import annotations
@@ -24,16 +28,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from urllib.parse import urlsplit
 
 import trafilatura
-from lxml import etree, html
+from bs4 import BeautifulSoup, Tag
+from lxml import etree
+from lxml import html as lxml_html
+from soupsieve import SelectorSyntaxError
 
 from broadsheet.errors import CleanError
 from broadsheet.markdown import BodyBlock, escape_inline, markdown_link
 from broadsheet.sanitize import safe_url
 from broadsheet.sources import Outlet
 from broadsheet.textclean import (
+    AGENCY,
+    PHOTO_WORD,
     credit_name,
     is_byline_or_date_line,
     is_credit_line,
@@ -53,12 +63,12 @@ TRAFILATURA_OPTIONS = {
     "include_images": False,
     "include_tables": True,
     "include_formatting": False,
-    "fast": __import__("os").environ.get("HXFAST") == "1",
 }
 
 NO_ARTICLE = "no article text found"
 RETRY_MAX_WORDS = 50  # a precision-mode result shorter than this is retried…
 RETRY_GAIN = 2.0  # …and the balanced result kept when this many times longer
+HUGE_PAGE_CHARS = 2_000_000  # pages this large get trafilatura's fast mode, no retry
 
 # --- 1. parsing ------------------------------------------------------------------------
 
@@ -71,10 +81,10 @@ _PARSER_OPTIONS = {
 # lxml.html's parser picks each element's class in Python; one class for every element,
 # chosen in C, makes every pass over the tree (trafilatura's too) about 8 % faster.
 _LOOKUP = etree.ElementDefaultClassLookup(
-    element=html.HtmlElement,
-    comment=html.HtmlComment,
-    pi=html.HtmlProcessingInstruction,
-    entity=html.HtmlEntity,
+    element=lxml_html.HtmlElement,
+    comment=lxml_html.HtmlComment,
+    pi=lxml_html.HtmlProcessingInstruction,
+    entity=lxml_html.HtmlEntity,
 )
 _PARSER = etree.HTMLParser(**_PARSER_OPTIONS)
 _PARSER.set_element_class_lookup(_LOOKUP)
@@ -106,10 +116,19 @@ SKIP_TAGS = frozenset(
     }
 )  # fmt: skip
 # Elements whose words trafilatura's blocks are traced back to (stage 3). A div only
-# counts when it holds text of its own.
+# counts when it holds text of its own; a container of other blocks never does (its
+# words are its blocks', and reading them again at every level of nesting would cost
+# time in the square of the page's depth).
 INDEX_TAGS = (
     "p", "li", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
     "td", "th", "div", "figcaption", "img",
+)  # fmt: skip
+CONTAINER_TAGS = frozenset(
+    {
+        "div", "p", "ul", "ol", "dl", "li", "table", "tr", "td", "blockquote", "section",
+        "article", "main", "figure", "header", "footer", "aside", "nav", "form", "pre",
+        "h1", "h2", "h3", "h4", "h5", "h6",
+    }
 )  # fmt: skip
 
 # --- figures -----------------------------------------------------------------------------
@@ -123,6 +142,10 @@ CREDIT_CLASS_RE = re.compile(
     r"credit|copyright|photographer|byline|attribution|source|author", re.IGNORECASE
 )
 CONTAINER_DEPTH = 3  # how far above a caption its image may sit
+# A figure or caption with more elements than this is a wrapper that happens to carry
+# the class ("has-captions" on an article), and reading it would cost time on every page.
+FIGURE_MAX_ELEMENTS = 60
+FIGURE_MAX_CHARS = 3000
 CONTAINER_EXTRA_CHARS = 200  # text beside the caption in its figure (credit, labels)
 CREDIT_MAX_WORDS = 12
 ICON_MAX_PX = 64  # an image this small on both sides is an icon or a tracking pixel
@@ -133,9 +156,12 @@ TRACKER_SRC_RE = re.compile(
 IMAGE_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "src")
 # Lazy-loading pages put a spinner or a blank in src until the image scrolls into view.
 PLACEHOLDER_SRC_RE = re.compile(
-    r"(?:loader|loading|placeholder|spinner|lazy|blank|spacer|transparent|pixel)[^/]*\.(?:gif|png|svg)",
+    r"(?:loader|loading|placeholder|spinner|lazy|blank|spacer|transparent|pixel)"
+    r"[^/]*\.(?:gif|png|svg)",
     re.IGNORECASE,
 )
+# Small pictures inside the text that are not the article's: emoji, icons, avatars.
+ICON_CLASS_RE = re.compile(r"emoji|icon|avatar|logo|badge|sprite", re.IGNORECASE)
 # How many indexed elements (paragraphs, list items, images…) a figure may sit
 # before the first paragraph and still be the article's lead image.
 LEAD_FIGURE_GAP = 12
@@ -146,12 +172,12 @@ LEAD_FIGURE_GAP = 12
 # reached your limit of free articles": the page holds back the rest of the article.
 PAYWALL_RE = re.compile(
     r"\b(?:subscribe|sign up|log ?in|register|become a (?:member|subscriber))\b.{0,40}"
-    r"\b(?:to (?:continue|keep) reading|to read (?:the (?:full|whole|rest)|more|on)|"
+    r"\b(?:to (?:continue|keep) reading|to read the (?:full|whole|rest)|"
     r"for (?:full|unlimited) access)|"
     r"\bto (?:continue|keep) reading\b.{0,40}\b(?:subscribe|sign up|log ?in|register)|"
     r"\b(?:article|story|content) is (?:only )?(?:available|reserved|exclusive) (?:to|for) "
-    r"(?:subscribers|members|premium)|"
-    r"\b(?:subscribers|members) only\b|"
+    r"(?:paying )?(?:subscribers|members|premium)|"
+    r"\bsubscribers?[- ]only (?:article|story|content)\b|"
     r"\breached (?:your|the) (?:limit|maximum|monthly limit) of free\b|"
     r"\byou have (?:\d+|no) free (?:articles?|stories) (?:left|remaining)\b",
     re.IGNORECASE,
@@ -170,6 +196,13 @@ LINK_BOX_MAX_WORDS = 30
 LINK_SHARE = 0.8
 LINK_BLOCK_MIN_WORDS = 4
 CAPTION_MAX_WORDS = 60  # a credited line under an image longer than this is prose
+CREDIT_MAX_CHARS = 300  # a credit line is a dozen words at most
+# What every credit line has (a label, "©" or an agency's name): a cheap test that spares
+# most blocks textclean's full credit pattern, which is slow on lines it does not match.
+CREDIT_HINT_RE = re.compile(
+    rf"^\W*(?:©|{PHOTO_WORD}|credit|image copyright|copyright|source|courtesy)|\b(?:{AGENCY})\b",
+    re.IGNORECASE,
+)
 BARE_URL_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 # A block that reads as prose is the article's even when it mentions subscribers or
 # starts with "Next" or "Share": the site's offers always address the reader.
@@ -222,12 +255,13 @@ class _Block:
 
 def extract_page(html: str, url: str | None = None, outlet: Outlet | None = None) -> ExtractedPage:
     """The article body of an HTML page as blocks; CleanError when the page has none."""
+    url = _usable_url(url)
     # 1. Parse once.
     root = _parse(html)
     # 2. Outlet rules.
     kept = _apply_outlet(root, outlet) if outlet is not None else []
     # 3. Index the page.
-    index = _index_page(root, url)
+    index = _index_page(root)
     if kept:
         walker = _Walker(xml=False, base=url, index=index)
         for element in kept:
@@ -235,7 +269,7 @@ def extract_page(html: str, url: str | None = None, outlet: Outlet | None = None
         blocks = walker.finish()
     else:
         # 4. Trafilatura's choice, as plain text.
-        body = _trafilatura_body(root, url, index)
+        body = _trafilatura_body(root, url, index, len(html))
         walker = _Walker(xml=True, base=url, index=index)
         if body is not None:
             walker.walk(body)
@@ -251,6 +285,17 @@ def extract_page(html: str, url: str | None = None, outlet: Outlet | None = None
 
 
 # --- 1. parsing --------------------------------------------------------------------------
+
+
+def _usable_url(url: str | None) -> str | None:
+    """The page URL when it can resolve links (an absolute http(s) URL), else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _parse(text: str) -> etree._Element:
@@ -279,8 +324,6 @@ def _apply_outlet(root: etree._Element, outlet: Outlet) -> list[etree._Element]:
         return []
     # CSS selectors need soupsieve, which works on bs4 trees: only pages of outlets
     # with selectors pay for this second parse.
-    from bs4 import BeautifulSoup
-
     soup = BeautifulSoup(etree.tostring(root, encoding="unicode", method="html"), "lxml")
     for selector in outlet.drop_selectors:
         for tag in _select(soup, selector):
@@ -301,17 +344,17 @@ def _apply_outlet(root: etree._Element, outlet: Outlet) -> list[etree._Element]:
     return outer
 
 
-def _select(soup, selector: str) -> list:
+def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
     try:
         return soup.select(selector)
-    except (ValueError, SyntaxError) as error:
+    except (SelectorSyntaxError, ValueError) as error:
         raise CleanError(f"outlet selector {selector!r} is not valid CSS") from error
 
 
 # --- 3. index ----------------------------------------------------------------------------
 
 
-def _index_page(root: etree._Element, base: str | None) -> _Index:
+def _index_page(root: etree._Element) -> _Index:
     index = _Index()
     _index_figures(root, index)
     for order, element in enumerate(root.iter(INDEX_TAGS)):
@@ -321,6 +364,8 @@ def _index_page(root: etree._Element, base: str | None) -> _Index:
                 index.images.append((order, element))
             continue
         if tag == "div" and not (element.text and not element.text.isspace()):
+            continue
+        if tag != "p" and any(child.tag in CONTAINER_TAGS for child in element):
             continue
         text = element.text_content()
         key = _key(text)
@@ -353,6 +398,8 @@ def _stands_alone(img: etree._Element) -> bool:
 def _index_figures(root: etree._Element, index: _Index) -> None:
     """Every image in a figure-like container with its caption and credit."""
     for found in FIGURE_XPATH(root):
+        if not _is_small(found):
+            continue
         if found.tag == "figure" or found.find(".//img") is not None:
             container = found
             caption = next(
@@ -417,7 +464,7 @@ def _image_container(caption: etree._Element) -> etree._Element | None:
     size = len(_key(caption.text_content()))
     for _ in range(CONTAINER_DEPTH):
         element = element.getparent()
-        if element is None:
+        if element is None or not _is_small(element):
             return None
         if element.find(".//img") is not None:
             if len(_key(element.text_content())) > size + CONTAINER_EXTRA_CHARS:
@@ -426,10 +473,17 @@ def _image_container(caption: etree._Element) -> etree._Element | None:
     return None
 
 
+def _is_small(element: etree._Element) -> bool:
+    """Whether an element is small enough to be one figure (a picture and its words)."""
+    elements = sum(1 for _ in islice(element.iter(), FIGURE_MAX_ELEMENTS + 1))
+    return elements <= FIGURE_MAX_ELEMENTS and len(element.text_content()) <= FIGURE_MAX_CHARS
+
+
 def _is_credit(element: etree._Element) -> bool:
     if not isinstance(element.tag, str):
         return False
-    return bool(CREDIT_CLASS_RE.search(f"{element.get('class') or ''} {element.get('itemprop') or ''}"))
+    marks = f"{element.get('class') or ''} {element.get('itemprop') or ''}"
+    return bool(CREDIT_CLASS_RE.search(marks))
 
 
 def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
@@ -470,9 +524,12 @@ def _text_without(element: etree._Element, removed: list[etree._Element]) -> str
 
 
 def _trafilatura_body(
-    root: etree._Element, url: str | None, index: _Index
+    root: etree._Element, url: str | None, index: _Index, size: int
 ) -> etree._Element | None:
     """Trafilatura's main content; a short result is retried in its balanced mode."""
+    if size > HUGE_PAGE_CHARS:
+        # Its fallback extractors (readability, jusText) take seconds on such pages.
+        return _run_trafilatura(root, url, {**TRAFILATURA_OPTIONS, "fast": True})
     body = _run_trafilatura(root, url, TRAFILATURA_OPTIONS)
     words = _word_total(body)
     if words < RETRY_MAX_WORDS:
@@ -558,7 +615,7 @@ class _Walker:
             return
         if not self.xml and tag == "img":
             figure = _figure_block(element, self.index, self.base)
-            if figure is not None:
+            if figure is not None and _is_picture(element, self.index):
                 self._flush()
                 self.blocks.append(figure)
                 self._start(kind, level)
@@ -695,6 +752,21 @@ def _figure_block(img: etree._Element, index: _Index, base: str | None) -> _Bloc
     return _Block("figure", src=safe, credit=credit, text=caption)
 
 
+def _is_picture(img: etree._Element, index: _Index) -> bool:
+    """Whether an image inside the text is one of the article's pictures (not an emoji)."""
+    if img in index.pictures or _stands_alone(img):
+        return True
+    if ICON_CLASS_RE.search(img.get("class") or ""):
+        return False
+    sizes = [_pixels(img.get(name)) for name in ("width", "height")]
+    return all(size is not None and size > ICON_MAX_PX for size in sizes)
+
+
+def _pixels(value: str | None) -> int | None:
+    m = re.match(r"\s*(\d+)", value or "")
+    return int(m.group(1)) if m else None
+
+
 def _image_sources(img: etree._Element) -> Iterator[str]:
     """The image's URLs, best first: lazy-loading attributes (src is then a placeholder),
     src, then the last (largest) candidate of a srcset."""
@@ -709,11 +781,7 @@ def _image_sources(img: etree._Element) -> Iterator[str]:
 
 
 def _is_tiny(img: etree._Element) -> bool:
-    sizes = []
-    for name in ("width", "height"):
-        m = re.match(r"\s*(\d+)", img.get(name) or "")
-        if m:
-            sizes.append(int(m.group(1)))
+    sizes = [s for s in (_pixels(img.get("width")), _pixels(img.get("height"))) if s is not None]
     return bool(sizes) and max(sizes) <= ICON_MAX_PX
 
 
@@ -753,18 +821,27 @@ def _post_pass(
         words = len(text.split())
         if not WORD_RE.search(text):
             continue
-        if not seen_text and title is None and block.kind == "heading":
-            if block.level == 1 or (page_title and page_title.startswith(_title_key(text))):
-                title = text
-                continue
+        if (
+            not seen_text
+            and title is None
+            and block.kind == "heading"
+            and (block.level == 1 or (page_title and page_title.startswith(_title_key(text))))
+        ):
+            title = text
+            continue
         if words <= PAYWALL_MAX_WORDS and PAYWALL_RE.search(text):
             paywall = True
             continue
         previous = out[-1] if out else None
         figure = previous if previous is not None and previous.kind == "figure" else None
-        if text in index.captions or is_credit_line(text):
+        credit_line = (
+            len(text) <= CREDIT_MAX_CHARS
+            and bool(CREDIT_HINT_RE.search(text))
+            and is_credit_line(text)
+        )
+        if credit_line or text in index.captions:
             # A caption or credit printed beside its image, outside the figure markup.
-            if figure is not None and is_credit_line(text):
+            if figure is not None and credit_line:
                 figure.credit = figure.credit or _clean_credit(text)
             elif figure is not None and not figure.text:
                 figure.text = text
@@ -784,7 +861,11 @@ def _post_pass(
             in_box = False
         if (
             position in link_lists
-            or (block.kind == "paragraph" and words >= LINK_BLOCK_MIN_WORDS and _is_link_block(block, words))
+            or (
+                block.kind == "paragraph"
+                and words >= LINK_BLOCK_MIN_WORDS
+                and _is_link_block(block, words)
+            )
             or (BARE_URL_RE.match(text) and _same_host(text, host))
             or (not seen_prose and is_byline_or_date_line(text))
             or _is_furniture(text, words, extra)
@@ -837,13 +918,14 @@ def _is_prose(text: str, words: int) -> bool:
 
 
 def _is_furniture(text: str, words: int, extra: Sequence[re.Pattern[str]]) -> bool:
-    if not is_furniture_line(text, extra):
+    """textclean's furniture rule, except for prose that does not address the reader."""
+    if (
+        _is_prose(text, words)
+        and not READER_ADDRESS_RE.search(text)
+        and not any(p.search(text) for p in extra)
+    ):
         return False
-    return (
-        not _is_prose(text, words)
-        or bool(READER_ADDRESS_RE.search(text))
-        or any(p.search(text) for p in extra)
-    )
+    return is_furniture_line(text, extra)
 
 
 def _same_host(text: str, host: str | None) -> bool:
