@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 
 from broadsheet import metadata
 from broadsheet.dedupe import BodyPrint, DedupeIndex
-from broadsheet.htmlextract import extract_page
 from broadsheet.errors import BroadsheetError, CleanError, HandEditedError
+from broadsheet.htmlextract import extract_page
 from broadsheet.markdown import (
     CURATOR_KEYS,
     BodyBlock,

@@ -6,7 +6,6 @@ import logging
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import build_pelican_site, write_content
 
 ARTICLE = """Title: Harbour ferry fares frozen for a year
