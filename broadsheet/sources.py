@@ -377,9 +377,15 @@ def decode_html(data: bytes, charset: str | None = None) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    guesses = charset_normalizer.from_bytes(data[:200_000])
+    best = guesses.best()
     if best is not None:
-        return Decoded(data.decode(best.encoding, errors="replace"), best.encoding)
+        # Several code pages often fit equally well; the web's legacy default wins a tie.
+        tied = {
+            g.encoding for g in guesses if (g.chaos, g.coherence) == (best.chaos, best.coherence)
+        }
+        encoding = "cp1252" if "cp1252" in tied else best.encoding
+        return Decoded(data.decode(encoding, errors="replace"), encoding)
     return Decoded(data.decode("cp1252", errors="replace"), "cp1252")
 
 

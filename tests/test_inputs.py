@@ -8,6 +8,10 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import os
+import pty
+import subprocess
+import sys
 import threading
 import time
 from html import escape
@@ -19,9 +23,9 @@ from conftest import FIXED_NOW
 from test_pipeline import OTHER_STORY, PARAGRAPHS
 
 import tasks
-from broadsheet.markdown import parse_article
-from broadsheet.pipeline import ImportOptions, count_statuses, import_all
-from broadsheet.sources import InputOptions
+from broadsheet.markdown import escape_line, parse_article
+from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
+from broadsheet.sources import InputOptions, decode_html
 
 THIRD_STORY = [
     "MILLBROOK: The old mill bridge over the Alder river will close for six months from "
@@ -460,3 +464,107 @@ def test_teaser_behind_a_subscription_prompt_is_marked_paywalled(tmp_path):
     assert meta["Paywalled"] == "yes"
     assert "Subscribe" not in body
     assert "Paywalled" not in articles["Harbourton dock workers strike over pay"][0]
+
+
+# --- the rest of what a maintainer notices ------------------------------------------------
+
+FIXTURES_HTML = Path(__file__).parent / "fixtures" / "html"
+
+
+def test_lead_image_with_caption_and_credit_and_links_kept(tmp_path):
+    saved = (FIXTURES_HTML / "news_article_with_furniture.html").read_text(encoding="utf-8")
+    canonical = '<link rel="canonical" href="https://harbourcourier.example/local/night-ferry">'
+    page = write(tmp_path, "ferry.html", saved.replace("</head>", canonical + "\n</head>"))
+    results = import_all([page], options_for(tmp_path))
+    assert results[0].status == "imported", results[0]
+    ((meta, body),) = article_files(tmp_path).values()
+    assert meta["Image"] == "https://harbourcourier.example/media/2031/03/kessel-ferry.jpg"
+    assert meta["Image_caption"].startswith("The ferry Marta Lind moored at the Port Maren quay")
+    assert meta["Image_credit"] == "Anders Holm"
+    assert "## A cheaper fare for night-shift workers" in body
+    link = "[renovated harbour hall](https://harbourcourier.example/local/2031/harbour-hall-renovation)"
+    assert link in body
+    assert "- Departures from Port Maren at 23:40, Sunday to Thursday" in body
+
+
+def test_outlet_rules_recognise_a_page_by_its_domain(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "sources.yml").write_text(
+        "outlets:\n"
+        "  harbour:\n"
+        "    name: The Harbour Times\n"
+        "    domains: [harbourtimes.example]\n"
+        "    drop_selectors: ['p.byline']\n"
+        "    full_text: false\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        tasks.cli,
+        [
+            "import",
+            write(tmp_path, "a.html", news_page()),
+            "--content-dir",
+            str(tmp_path / "content"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "does not allow full text" in result.output
+    ((meta, body),) = article_files(tmp_path).values()
+    assert meta["Source"] == "The Harbour Times"
+    assert body.strip() == escape_line(PARAGRAPHS[0])
+
+
+def test_reclean_of_a_url_import_needs_no_network(tmp_path, site):
+    url = site.base + "/news/dock-strike"
+    site.add("/news/dock-strike", news_page(url=url))
+    assert import_all([url], options_for(tmp_path))[0].status == "imported"
+    site.routes.clear()  # the page is gone from the web
+    requests = len(site.requests)
+    results = reclean_all(options_for(tmp_path))
+    assert [r.status for r in results] == ["unchanged"]
+    assert len(site.requests) == requests
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    pages = [
+        write(tmp_path, f"p{n}.html", news_page(title=f"Story {n}", paragraphs=story))
+        for n, story in enumerate([PARAGRAPHS, OTHER_STORY, THIRD_STORY])
+    ]
+    command = [
+        sys.executable,
+        str(Path(tasks.__file__)),
+        "import",
+        *pages,
+        "--content-dir",
+        str(tmp_path / "content"),
+        "--jobs",
+        "1",
+    ]
+    main, secondary = pty.openpty()
+    process = subprocess.run(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=secondary, timeout=120
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert process.returncode == 0
+    assert b"Importing" in shown and b"100%" in shown
+    piped = subprocess.run([*command[:-2], "--json"], capture_output=True, timeout=120)
+    assert b"Importing" not in piped.stderr and b"100%" not in piped.stdout
+    assert json.loads(piped.stdout)["counts"]["unchanged"] == 3
+
+
+def test_page_charsets_by_bom_and_by_detection():
+    text = "<html><body><p>Crème brûlée at the Café Noël, naïve façade — “quoted”</p></body></html>"
+    assert decode_html(b"\xff\xfe" + text.encode("utf-16-le")).text.endswith("</html>")
+    undeclared = (text * 20).encode("cp1252")
+    assert "Crème brûlée" in decode_html(undeclared).text
+    assert decode_html(text.encode("utf-8"), charset="utf-8").text == text
