@@ -209,6 +209,13 @@ BARE_URL_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 PROSE_MIN_WORDS = 8
 SENTENCE_END_RE = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 READER_ADDRESS_RE = re.compile(r"\b(?:you|your|we|us|our)\b", re.IGNORECASE)
+# An invitation to follow the outlet elsewhere is furniture however long and well-formed.
+SOCIAL_PROMPT_RE = re.compile(
+    r"^\W*(?:follow|like|join|find|connect with|subscribe to)\b.{0,80}?\b(?:on|via)\s+"
+    r"(?:instagram|facebook|twitter|x|tiktok|telegram|whatsapp|youtube|linkedin|threads|"
+    r"bluesky|mastodon|google news)\b",
+    re.IGNORECASE,
+)
 WORD_RE = re.compile(r"\w")
 
 
@@ -918,7 +925,10 @@ def _is_prose(text: str, words: int) -> bool:
 
 
 def _is_furniture(text: str, words: int, extra: Sequence[re.Pattern[str]]) -> bool:
-    """textclean's furniture rule, except for prose that does not address the reader."""
+    """textclean's furniture rule, except for prose that does not address the reader;
+    an invitation to follow the outlet on a social network is furniture at any length."""
+    if SOCIAL_PROMPT_RE.search(text):
+        return True
     if (
         _is_prose(text, words)
         and not READER_ADDRESS_RE.search(text)

@@ -16,7 +16,9 @@ from conftest import FIXED_NOW, FIXTURES, SAMPLES
 from broadsheet.pipeline import ImportOptions, import_all
 
 EXPECTED = FIXTURES / "expected"
-CASES = sorted(SAMPLES.glob("*.txt")) + sorted((FIXTURES / "raw").glob("*.txt"))
+CASES = sorted([*SAMPLES.glob("*.txt"), *SAMPLES.glob("*.html")]) + sorted(
+    (FIXTURES / "raw").glob("*.txt")
+)
 
 
 def import_alone(raw: Path, tmp_path: Path) -> str:

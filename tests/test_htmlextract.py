@@ -366,3 +366,21 @@ def test_deeply_nested_page_is_read_in_linear_time() -> None:
     with contextlib.suppress(CleanError):
         extract_page(html, "https://example.org/a")
     assert time.process_time() - start < 10
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Follow The Harbour Courier on Instagram and Facebook.",
+        "Join the Northline Daily community on WhatsApp for breaking news every morning.",
+    ],
+)
+def test_a_well_formed_follow_prompt_is_still_furniture(prompt) -> None:
+    body = "".join(
+        f"<p>{sentence} The council met again on Tuesday to weigh the harbour plans in detail.</p>"
+        for sentence in ("First.", "Second.", "Third.", "Fourth.")
+    )
+    page = extract_page(f"<html><body><article>{body}<p>{prompt}</p></article></body></html>")
+    texts = [block.text for block in page.blocks]
+    assert prompt not in texts
+    assert len(texts) == 4
