@@ -474,12 +474,12 @@ def reclean_all(options: ImportOptions, progress: Progress | None = None) -> lis
 def _prepare_all(
     inputs: Iterable[RawArticle | Unreadable], options: ImportOptions
 ) -> Iterator[Prepared | Unreadable]:
-    if options.jobs <= 1:
-        for item in inputs:
-            yield item if isinstance(item, Unreadable) else prepare(item, options)
-        return
     items = list(inputs)
     readable = [item for item in items if isinstance(item, RawArticle)]
+    if options.jobs <= 1 or len(readable) <= 1:  # a pool would only add its start-up
+        for item in items:
+            yield item if isinstance(item, Unreadable) else prepare(item, options)
+        return
     with ProcessPoolExecutor(max_workers=options.jobs) as pool:
         done = iter(pool.map(prepare, readable, [options] * len(readable), chunksize=4))
         for item in items:

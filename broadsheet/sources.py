@@ -14,6 +14,7 @@ import re
 import sys
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ import yaml
 
 from broadsheet.errors import SourceError
 from broadsheet.feedparse import parse_feed
-from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, fetch_url
+from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, FetchedPage, fetch_url
 
 GZIP_MAGIC = b"\x1f\x8b"
 FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
@@ -35,6 +36,8 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 # What a folder is searched for (".gz" counts when the name before it is one of these).
 INPUT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | JSONL_SUFFIXES
 MAX_INPUT_BYTES = 10 * 1024 * 1024
+# URLs fetched at once: enough to hide network latency, few enough to be polite to a site.
+FETCH_WORKERS = 4
 # Share of control characters (other than tab/newline/CR/form feed) that marks binary data.
 BINARY_CONTROL_SHARE = 0.01
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
@@ -96,12 +99,13 @@ def iter_inputs(
     one input per entry or line; URLs are fetched.
     """
     options = options or InputOptions()
+    fetched = fetch_many([source for source in sources if is_url(source)], options)
     for source in sources:
         if source == "-":
             data = stdin if stdin is not None else sys.stdin.buffer.read()
             yield from _expand(data, "<stdin>", now, options)
         elif is_url(source):
-            yield from _read_url(source, now, options)
+            yield from _read_url(source, now, options, fetched[source])
         else:
             path = Path(source)
             if path.is_dir():
@@ -207,11 +211,27 @@ def sniff_container(data: bytes, suffix: str = "") -> str:
     return "single"
 
 
-def _read_url(url: str, now: datetime, options: InputOptions) -> Iterator[RawArticle | Unreadable]:
-    try:
-        page = fetch_url(url, options.timeout, options.max_bytes)
-    except SourceError as error:
-        yield Unreadable(url, str(error).removeprefix(f"{url}: "))
+def fetch_many(urls: list[str], options: InputOptions) -> dict[str, FetchedPage | SourceError]:
+    """Fetch each distinct URL once, `FETCH_WORKERS` at a time; the page or the error."""
+    unique = list(dict.fromkeys(urls))
+    if not unique:
+        return {}
+
+    def attempt(url: str) -> FetchedPage | SourceError:
+        try:
+            return fetch_url(url, options.timeout, options.max_bytes)
+        except SourceError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(unique))) as pool:
+        return dict(zip(unique, pool.map(attempt, unique), strict=True))
+
+
+def _read_url(
+    url: str, now: datetime, options: InputOptions, page: FetchedPage | SourceError
+) -> Iterator[RawArticle | Unreadable]:
+    if isinstance(page, SourceError):
+        yield Unreadable(url, str(page).removeprefix(f"{url}: "))
         return
     if page.kind == "feed":
         yield from _feed_entries(page.data, url, now, options)
@@ -231,6 +251,8 @@ def _feed_entries(
     if not feed.entries:
         yield Unreadable(origin, "feed has no entries", data)
         return
+    to_fetch = [e.link for e in feed.entries if not e.content and e.link]
+    pages = fetch_many(to_fetch if options.fetch_linked_pages else [], options)
     for number, entry in enumerate(feed.entries, 1):
         name = entry.link or f"{origin} entry {number}"
         fields = {
@@ -246,12 +268,11 @@ def _feed_entries(
             yield RawArticle(make_record(html=entry.content, **fields), name, now)
             continue
         if entry.link and options.fetch_linked_pages:
-            try:
-                page = fetch_url(entry.link, options.timeout, options.max_bytes)
-                if page.kind != "html":
-                    raise SourceError(f"{entry.link}: the entry's link is not a web page")
-            except SourceError as error:
-                reason = str(error).removeprefix(f"{entry.link}: ")
+            page = pages[entry.link]
+            if not isinstance(page, SourceError) and page.kind != "html":
+                page = SourceError(f"{entry.link}: the entry's link is not a web page")
+            if isinstance(page, SourceError):
+                reason = str(page).removeprefix(f"{entry.link}: ")
                 yield Unreadable(name, f"{reason} (the feed has only a summary; try --no-fetch)")
                 continue
             html = decode_html(page.data, page.charset).text
