@@ -112,7 +112,9 @@ def _atom_entry(entry: etree._Element) -> FeedEntry:
     return FeedEntry(
         link=link,
         title=_plain(_atom_text(entry.find(f"{{{ATOM}}}title"))),
-        published=_text(entry, f"{{{ATOM}}}published"),
+        # Atom requires <updated> and makes <published> optional: an entry without
+        # <published> was first published when it was last updated, as far as we know.
+        published=_text(entry, f"{{{ATOM}}}published") or _text(entry, f"{{{ATOM}}}updated"),
         updated=_text(entry, f"{{{ATOM}}}updated"),
         author=author,
         content=_atom_text(entry.find(f"{{{ATOM}}}content")),

@@ -69,6 +69,8 @@ def fetch_url(
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             headers: Message = response.headers
+            if headers.get("Content-Type") is None:
+                raise SourceError(f"{url}: the server sent no content type")
             kind = _kind_of(url, headers.get_content_type())
             declared = headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -79,6 +81,8 @@ def fetch_url(
             return FetchedPage(response.url, kind, headers.get_content_charset(), data)
     except urllib.error.HTTPError as error:
         if error.code in (301, 302, 303, 307, 308):
+            if "not allowed" in str(error.msg):  # urllib refuses non-web schemes itself
+                raise SourceError(f"{url}: redirected to a non-web URL") from error
             raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects") from error
         raise SourceError(f"{url}: HTTP {error.code} {error.reason}") from error
     except urllib.error.URLError as error:

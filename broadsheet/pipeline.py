@@ -16,6 +16,7 @@ under the content folder's lock, so the outcome never depends on scheduling.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 from collections import Counter
@@ -34,6 +35,7 @@ from broadsheet.markdown import (
     CURATOR_KEYS,
     BodyBlock,
     escape_inline,
+    fingerprint,
     is_hand_edited,
     parse_article,
     render_article,
@@ -138,7 +140,7 @@ def _prepare(raw: RawArticle, options: ImportOptions) -> Prepared:
         record = read_record(raw.data)
         if record is not None:
             return _prepare_record(raw, record, options)
-        if looks_like_html(raw.data):
+        if looks_like_html(raw.data, raw.origin):
             decoded = decode_html(raw.data)
             page_url = raw.origin if is_url(raw.origin) else None
             return _prepare_page(raw, decoded.text, page_url, {}, options)
@@ -155,7 +157,9 @@ def _prepare_record(raw: RawArticle, record: dict, options: ImportOptions) -> Pr
     hints = {key: str(value) for key, value in record.items() if key not in ("html", "text")}
     notes = []
     if record.get("summary_only"):
-        notes.append("the feed gives only a summary (--no-fetch): the article is that summary")
+        notes.append(
+            "the feed gives only a summary, not the full text: the article is that summary"
+        )
     if isinstance(record.get("html"), str) and record["html"].strip():
         prepared = _prepare_page(raw, record["html"], hints.get("url"), hints, options)
     elif isinstance(record.get("text"), str) and record["text"].strip():
@@ -427,7 +431,7 @@ def import_all(
     cleaned and stored; `progress(done, total)` is called after each one is stored.
     """
     results: list[ImportResult] = []
-    with import_lock(options.content_dir):
+    with _locked(options):
         store = Store(options)
         items = list(iter_inputs(sources, options.now, stdin, options.inputs))
         for prepared in _prepare_all(items, options):
@@ -449,10 +453,12 @@ def reclean_all(options: ImportOptions, progress: Progress | None = None) -> lis
     Store.merge_syndicated), so dedupe reaches what was imported before it existed.
     """
     results: list[ImportResult] = []
-    with import_lock(options.content_dir):
+    with _locked(options):
         store = Store(options)
+        # In the order they were read, so of two versions of one story the later wins.
         entries = sorted(
-            store.archive.entries.values(), key=lambda e: (e["origin"], e["raw_sha256"])
+            store.archive.entries.values(),
+            key=lambda e: (e["fetched_at"], e["origin"], e["raw_sha256"]),
         )
         entries = [e for e in entries if e["status"] in ("imported", "updated")]
         for done, entry in enumerate(entries, 1):
@@ -469,6 +475,11 @@ def reclean_all(options: ImportOptions, progress: Progress | None = None) -> lis
         if not options.dry_run:
             store.archive.save()
     return results
+
+
+def _locked(options: ImportOptions) -> contextlib.AbstractContextManager:
+    """The content folder's import lock; a dry run writes nothing, not even a lock file."""
+    return contextlib.nullcontext() if options.dry_run else import_lock(options.content_dir)
 
 
 def _prepare_all(
@@ -584,8 +595,14 @@ class Store:
             result.notes.append(f"same story and text as {existing.slug}")
             return
         if is_hand_edited(existing.meta, existing.body) and not self.options.force:
+            as_imported = dict(merged, Retrieved=existing.meta.get("Retrieved", ""))
+            if fingerprint(as_imported, body) == existing.meta.get("Fingerprint"):
+                result.status, result.path = "unchanged", str(existing.path)
+                result.notes.append(f"nothing new; {existing.path} keeps its hand edits")
+                return
             raise HandEditedError(
-                f"{existing.path}: edited by hand since import; not overwritten (use --force)"
+                f"{result.source}: {existing.path} was edited by hand since import; "
+                "not overwritten (use --force)"
             )
         self._write(existing.path, merged, body)
         result.status, result.path = "updated", str(existing.path)
@@ -621,14 +638,24 @@ class Store:
     def merge_syndicated(self) -> list[ImportResult]:
         """Fold syndicated copies that were imported as separate articles into the earliest.
 
-        The later copy (by Date, then Uid) becomes an Also_reported_by entry on the
-        earlier article, its file is removed, and its old URL is kept in the
-        earlier article's Previous_slugs so the site redirects it.
+        The later copy (by the Date's day, then the order they were first read)
+        becomes an Also_reported_by entry on the earlier article, its file is
+        removed, and its old URL is kept in the earlier article's Previous_slugs so
+        the site redirects it.
         """
         results: list[ImportResult] = []
+        first_read: dict[str, str] = {}
+        for entry in self.archive.entries.values():
+            if entry["slug"] and entry["status"] != "failed":
+                known = first_read.get(entry["slug"])
+                first_read[entry["slug"]] = min(known or entry["fetched_at"], entry["fetched_at"])
         order = sorted(
             self.index.by_slug.values(),
-            key=lambda a: (a.meta.get("Date", ""), a.meta.get("Uid", "")),
+            key=lambda a: (
+                a.meta.get("Date", "")[:10],
+                first_read.get(a.slug, "~"),
+                a.meta.get("Uid", ""),
+            ),
         )
         seen = DedupeIndex()
         for article in order:

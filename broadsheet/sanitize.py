@@ -24,11 +24,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Collection
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
 
 SAFE_SCHEMES = ("http", "https", "mailto")
+# RFC 3986's reserved and unreserved characters, and "%" (kept: already encoded).
+URL_SAFE_CHARACTERS = "/:?#[]@!$&'()*+,;=%~-._"
 # Query parameters that only track the reader; a canonical URL drops them.
 TRACKING_PARAMS = re.compile(
     r"^(utm_\w*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|_ga|_gl|igshid"
@@ -129,7 +131,9 @@ def _safe_url(url: str, base: str | None) -> str | None:
     if parts.scheme.lower() in ("http", "https") and not parts.hostname:
         return None
     parts.port  # noqa: B018 (raises ValueError for a port out of range)
-    return url.replace(" ", "%20")
+    # Characters a URL may not hold literally ("<", ">", '"', spaces, …) are
+    # percent-encoded, so no markup can ride inside a URL into a file or a page.
+    return quote(url, safe=URL_SAFE_CHARACTERS)
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:

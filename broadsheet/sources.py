@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import charset_normalizer
@@ -149,6 +149,9 @@ def _read_file(
     except OSError as error:
         yield Unreadable(origin, error.strerror or str(error))
         return
+    if path.suffix.lower() == ".gz" and data[:2] != GZIP_MAGIC:
+        yield Unreadable(origin, "named .gz but not gzip data", data)
+        return
     if data[:2] == GZIP_MAGIC:
         try:
             data = _gunzip(data, options.max_bytes)
@@ -233,7 +236,7 @@ def _read_url(
     if isinstance(page, SourceError):
         yield Unreadable(url, str(page).removeprefix(f"{url}: "))
         return
-    if page.kind == "feed":
+    if page.kind == "feed" or sniff_container(page.data) == "feed":
         yield from _feed_entries(page.data, url, now, options)
         return
     text = decode_html(page.data, page.charset).text
@@ -273,7 +276,10 @@ def _feed_entries(
                 page = SourceError(f"{entry.link}: the entry's link is not a web page")
             if isinstance(page, SourceError):
                 reason = str(page).removeprefix(f"{entry.link}: ")
-                yield Unreadable(name, f"{reason} (the feed has only a summary; try --no-fetch)")
+                kept = make_record(html=entry.summary, summary_only=True, **fields)
+                yield Unreadable(
+                    name, f"{reason} (the feed has only a summary; try --no-fetch)", kept
+                )
                 continue
             html = decode_html(page.data, page.charset).text
             yield RawArticle(make_record(html=html, **dict(fields, url=page.url)), name, now)
@@ -310,12 +316,31 @@ def _jsonl_records(data: bytes, origin: str, now: datetime) -> Iterator[RawArtic
         if not body or not any(value.strip() for value in body.values()):
             yield Unreadable(name, "no 'html' or 'text' field", line.encode())
             continue
-        fields = {
-            key: str(item[key])
-            for key in ("url", "title", "published", "modified", "byline", "source")
-            if item.get(key) not in (None, "")
-        }
+        fields, problem = _record_fields(item)
+        if problem:
+            yield Unreadable(name, problem, line.encode())
+            continue
         yield RawArticle(make_record(**body, **fields), name, now)
+
+
+def _record_fields(item: dict) -> tuple[dict[str, str], str | None]:
+    """The optional fields of an export line as strings, or what is wrong with one.
+
+    Dates may also be numbers: Unix timestamps in seconds, read as UTC.
+    """
+    fields = {}
+    for key in ("url", "title", "published", "modified", "byline", "source"):
+        value = item.get(key)
+        if value in (None, ""):
+            continue
+        if key in ("published", "modified") and isinstance(value, int | float):
+            if isinstance(value, bool) or not 0 < value < 10**10:
+                return {}, f"'{key}' is not a date or a Unix timestamp: {value!r}"
+            value = datetime.fromtimestamp(value, UTC).isoformat()
+        if not isinstance(value, str):
+            return {}, f"'{key}' must be a string, not {type(value).__name__}"
+        fields[key] = value
+    return fields, None
 
 
 RECORD_KEYS = (
@@ -349,18 +374,28 @@ def read_record(data: bytes) -> dict[str, object] | None:
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE
 )
-_HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|article|div|p)[\s>/]",
-    re.IGNORECASE | re.DOTALL,
+# Tags that open web pages and fragments (a scrape's text does not start with "<").
+_HTML_TAG = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|meta|title|article|section|main|header|nav|div|p|"
+    rb"h[1-6]|table|span|a|ul|ol|figure|img|br)[\s>/]",
+    re.IGNORECASE,
 )
 
 
-def looks_like_html(data: bytes) -> bool:
-    """True when the bytes are a web page rather than a plain-text scrape."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+def looks_like_html(data: bytes, origin: str = "") -> bool:
+    """True when the bytes are a web page rather than a plain-text scrape.
+
+    A file named .html/.htm/.xhtml (or .gz of one) is a page; otherwise the bytes
+    must open with markup (after any BOM, XML prolog or comment) and hold a common
+    HTML tag early on.
+    """
+    name = origin.lower().removesuffix(".gz")
+    if name.endswith(tuple(HTML_SUFFIXES)):
+        return True
+    head = data[:8192].lstrip(b"\xef\xbb\xbf")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", errors="ignore").encode()
-    return bool(_HTML_START.match(head))
+    return head.lstrip()[:1] == b"<" and bool(_HTML_TAG.search(head))
 
 
 def decode_html(data: bytes, charset: str | None = None) -> Decoded:

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 import pytest
-from test_xss import VECTORS, article_page, build_xss_site, vector_ids
+from test_xss import VECTORS, article_page, build_imported_site, build_xss_site, vector_ids
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -279,6 +279,26 @@ def test_every_other_page_is_inert_in_a_browser(tab, xss_server):
     )
     assert {"index.html", "archives.html", "tags.html", "category/harbour.html"} <= set(others)
     problems = {page: visit(tab, xss_server, page) for page in others}
+    assert {page: found for page, found in problems.items() if found} == {}
+
+
+@pytest.fixture(scope="module")
+def imported_server(tmp_path_factory):
+    site = build_imported_site(tmp_path_factory.mktemp("browser-imported"))
+    assert site.imported.exit_code == 0 and site.built.exit_code == 0
+    server, httpd = serve(site.output)
+    yield server
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_every_page_built_from_imported_pages_is_inert_in_a_browser(tab, imported_server):
+    pages = sorted(
+        page.relative_to(imported_server.root).as_posix()
+        for page in imported_server.root.rglob("*.html")
+    )
+    assert len(pages) > 60
+    problems = {page: visit(tab, imported_server, page) for page in pages}
     assert {page: found for page, found in problems.items() if found} == {}
 
 

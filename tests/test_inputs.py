@@ -285,7 +285,7 @@ def site():
                         return
                 return
             status, headers, data = routes.routes.get(
-                self.path, (404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>")
+                self.path.split("?")[0], (404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>")
             )
             self.send_response(status)
             for key, value in headers.items():
@@ -403,16 +403,22 @@ def test_feed_file_without_fetch_keeps_the_summary_and_says_so(tmp_path, site):
     assert "thick fog" in body and meta["Source_url"] == site.base + "/news/ferry"
 
 
-def test_atom_feed_file(tmp_path):
+def atom_feed(entry_head: str) -> str:
+    """An Atom feed of one entry: `entry_head` (link, dates, author) and THIRD_STORY as HTML."""
     html = "".join(f"&lt;p&gt;{escape(p)}&lt;/p&gt;" for p in THIRD_STORY)
-    atom = (
+    return (
         '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-        "<title>County Post</title><id>urn:x</id><updated>2025-02-20T10:00:00Z</updated>"
-        "<entry><title>Mill bridge to close</title><id>urn:y</id>"
+        "<title>County Post</title><id>urn:x</id><updated>2025-02-21T09:00:00Z</updated>"
+        f"<entry><title>Mill bridge to close</title><id>urn:y</id>{entry_head}"
+        f'<content type="html">{html}</content></entry></feed>'
+    )
+
+
+def test_atom_feed_file(tmp_path):
+    atom = atom_feed(
         '<link rel="alternate" href="https://countypost.example/mill-bridge"/>'
         "<published>2025-02-20T10:00:00+01:00</published><updated>2025-02-21T09:00:00Z</updated>"
-        f'<author><name>Idris Vane</name></author><content type="html">{html}</content></entry>'
-        "</feed>"
+        "<author><name>Idris Vane</name></author>"
     )
     results = import_all([write(tmp_path, "county.atom", atom)], options_for(tmp_path))
     assert results[0].status == "imported", results[0]
@@ -568,3 +574,145 @@ def test_page_charsets_by_bom_and_by_detection():
     undeclared = (text * 20).encode("cp1252")
     assert "Crème brûlée" in decode_html(undeclared).text
     assert decode_html(text.encode("utf-8"), charset="utf-8").text == text
+
+
+# --- found in review: each of these once went wrong -----------------------------------------
+
+
+def test_reclean_keeps_the_latest_version_of_a_story(tmp_path):
+    page = tmp_path / "in" / "strike.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(news_page(), encoding="utf-8")
+    early = options_for(tmp_path)
+    assert import_all([str(page)], early)[0].status == "imported"
+    page.write_text(news_page(paragraphs=[*PARAGRAPHS, THIRD_STORY[0]]), encoding="utf-8")
+    later = ImportOptions(early.content_dir, early.archive_dir, FIXED_NOW.replace(hour=11))
+    assert import_all([str(page)], later)[0].status == "updated"
+    reclean_all(later)
+    ((_, body),) = article_files(tmp_path).values()
+    assert "old mill bridge" in body
+
+
+def test_pages_opening_with_a_prolog_or_any_tag_are_pages(tmp_path):
+    xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + news_page().split("\n", 1)[1]
+    fragment = "<header><h1>Ferry aground off Kessock</h1></header>" + "".join(
+        f"<p>{escape(p)}</p>" for p in OTHER_STORY
+    )
+    results = import_all(
+        [write(tmp_path, "a.xhtml", xhtml), write(tmp_path, "b.txt", fragment)],
+        options_for(tmp_path),
+    )
+    assert [r.status for r in results] == ["imported", "imported"], results
+    for meta, body in article_files(tmp_path).values():
+        assert "<" not in meta["Title"] and "&lt;" not in body
+
+
+def test_redirects_to_other_schemes_and_pages_without_a_type(tmp_path, site):
+    site.add("/to-js", "", status=302, Location="javascript:alert(1)")
+    site.add("/to-file", "", status=302, Location="file:///etc/passwd")
+    site.routes["/untyped"] = (200, {}, news_page().encode())
+    urls = [site.base + path for path in ("/to-js", "/to-file", "/untyped")]
+    errors = [r.error for r in import_all(urls, options_for(tmp_path))]
+    assert errors == [
+        f"{urls[0]}: redirected to a non-web URL",
+        f"{urls[1]}: redirected to a non-web URL",
+        f"{urls[2]}: the server sent no content type",
+    ]
+
+
+def test_a_feed_served_as_html_is_read_as_a_feed(tmp_path, site):
+    items = [rss_item(site.base + "/news/dock-strike", "Dock workers strike", PARAGRAPHS)]
+    site.add("/feed", rss(site.base, items), content_type="text/html")
+    results = import_all([site.base + "/feed"], options_for(tmp_path))
+    assert [r.status for r in results] == ["imported"]
+    ((meta, _),) = article_files(tmp_path).values()
+    assert meta["Title"] == "Dock workers strike"
+
+
+def test_hand_edited_article_is_unchanged_by_the_same_text_and_refused_new_text(tmp_path, site):
+    url = site.base + "/news/dock-strike"
+    site.add("/news/dock-strike", news_page(url=url))
+    import_all([url], options_for(tmp_path))
+    (path,) = (tmp_path / "content" / "articles").rglob("*.md")
+    path.write_text(path.read_text(encoding="utf-8").replace("an insult", "insulting"))
+    again = import_all([url + "?utm_source=rss"], options_for(tmp_path))
+    assert again[0].status == "unchanged", again[0]
+    site.add("/news/dock-strike", news_page(url=url, paragraphs=PARAGRAPHS[:4]))
+    (refused,) = import_all([url], options_for(tmp_path))
+    assert refused.status == "failed"
+    assert refused.error.startswith(f"{url}: {path} was edited by hand")
+    assert "insulting" in path.read_text(encoding="utf-8")
+
+
+def test_atom_entry_with_only_updated_is_dated_by_it(tmp_path):
+    atom = atom_feed('<link href="https://c.example/m"/><updated>2025-02-21T09:00:00Z</updated>')
+    import_all([write(tmp_path, "county.atom", atom)], options_for(tmp_path))
+    ((meta, _),) = article_files(tmp_path).values()
+    assert meta["Date"] == "2025-02-21T09:00+00:00" and "Modified" not in meta
+
+
+def test_feed_entry_whose_page_fails_is_archived_with_its_summary(tmp_path, site):
+    items = [rss_item(site.base + "/gone", "Gone story", summary="A summary worth keeping.")]
+    feed = write(tmp_path, "feed.rss", rss(site.base, items))
+    (result,) = import_all([feed], options_for(tmp_path))
+    assert (
+        result.error == f"{site.base}/gone: HTTP 404 Not Found (the feed has only a summary; "
+        "try --no-fetch)"
+    )
+    archived = [p for p in (tmp_path / "archive").glob("*.gz")]
+    assert any(b"A summary worth keeping." in gzip.decompress(p.read_bytes()) for p in archived)
+
+
+def test_jsonl_fields_of_the_wrong_type(tmp_path):
+    lines = [
+        json.dumps({"url": "https://x.example/a", "html": news_page(), "byline": ["A", "B"]}),
+        json.dumps(
+            {
+                "url": "https://bridges.example/mill",
+                "title": "Mill bridge to close",
+                "published": 1740045600,
+                "text": "\n\n".join(THIRD_STORY),
+            }
+        ),
+    ]
+    export = write(tmp_path, "odd.jsonl", "\n".join(lines))
+    results = import_all([export], options_for(tmp_path))
+    assert results[0].error == f"{export} line 1: 'byline' must be a string, not list"
+    assert results[1].status == "imported"
+    ((meta, _),) = article_files(tmp_path).values()
+    assert meta["Date"] == "2025-02-20T10:00+00:00"
+
+
+def test_dry_run_leaves_an_empty_folder_empty(tmp_path):
+    target = tmp_path / "site"
+    result = CliRunner().invoke(
+        tasks.cli,
+        [
+            "import",
+            write(tmp_path, "a.html", news_page()),
+            "--dry-run",
+            "--content-dir",
+            str(target / "content"),
+        ],
+    )
+    assert result.exit_code == 0 and "Dry run: 1 imported" in result.output
+    assert not target.exists()
+
+
+def test_urls_carry_no_markup_into_the_article_file(tmp_path):
+    page = news_page(
+        url="https://harbourtimes.example/park&lt;script&gt;alert(9)&lt;/script&gt;",
+        extra_head='<meta property="og:image" content="https://img.example/a.jpg&quot; '
+        'onerror=&quot;alert(1)">',
+    )
+    import_all([write(tmp_path, "a.html", page)], options_for(tmp_path))
+    (path,) = (tmp_path / "content" / "articles").rglob("*.md")
+    text = path.read_text(encoding="utf-8")
+    assert "<script" not in text and '"' not in text.split("\n\n")[0].split("Summary:")[0]
+    assert "Source_url: https://harbourtimes.example/park%3Cscript%3Ealert(9)%3C/script%3E" in text
+
+
+def test_a_gz_file_that_is_not_gzip(tmp_path):
+    fake = write(tmp_path, "page.html.gz", news_page())
+    (result,) = import_all([fake], options_for(tmp_path))
+    assert result.error == f"{fake}: named .gz but not gzip data"

@@ -45,7 +45,14 @@ def test_published_site_redirects_to_the_absolute_url(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "entry", ['x" onload="alert(1)', "../../etc/passwd", "2026/02/harbour-ferry-fares-frozen.html"]
+    "entry",
+    [
+        'x" onload="alert(1)',
+        "../../etc/passwd",
+        "2026/02/harbour-ferry-fares-frozen.html",
+        "index.html",
+        "archives.html",
+    ],
 )
 def test_bad_or_clashing_entries_are_build_errors_and_write_nothing(tmp_path, caplog, entry):
     text = ARTICLE.replace(
@@ -57,5 +64,15 @@ def test_bad_or_clashing_entries_are_build_errors_and_write_nothing(tmp_path, ca
     assert any("Previous_slugs" in r.getMessage() for r in caplog.records if r.levelno >= 40)
     written = {p.relative_to(output).as_posix() for p in output.rglob("*.html")}
     assert not any("passwd" in p or "onload" in p for p in written)
-    page = (output / "2026/02/harbour-ferry-fares-frozen.html").read_text(encoding="utf-8")
-    assert "http-equiv" not in page
+    for real in ("2026/02/harbour-ferry-fares-frozen.html", "index.html", "archives.html"):
+        assert "http-equiv" not in (output / real).read_text(encoding="utf-8")
+
+
+def test_a_rebuild_rewrites_its_own_redirect_pages(tmp_path, caplog):
+    build(tmp_path, ARTICLE)
+    moved = ARTICLE.replace("Title: Harbour ferry fares frozen for a year", "Title: Fares held")
+    with caplog.at_level(logging.ERROR):
+        output = build(tmp_path, moved)  # same output folder, redirect pages already there
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    page = (output / "2026/02/ferry-fares-frozen.html").read_text(encoding="utf-8")
+    assert "Moved: Fares held" in page

@@ -609,9 +609,13 @@ IMPORTABLE = [vector for vector in VECTORS if importable(vector)]
 @pytest.fixture(scope="module")
 def imported_site(tmp_path_factory):
     """Import every saved page with the CLI, then build; (content dir, output dir, result)."""
+    return build_imported_site(tmp_path_factory.mktemp("imported"))
+
+
+def build_imported_site(tmp_path: Path) -> SimpleNamespace:
+    """Import a saved news page per vector with the CLI, then build the site."""
     import tasks
 
-    tmp_path = tmp_path_factory.mktemp("imported")
     pages = tmp_path / "pages"
     pages.mkdir()
     for vector in IMPORTABLE:

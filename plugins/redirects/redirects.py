@@ -32,6 +32,7 @@ from pelican.utils import sanitised_join
 logger = logging.getLogger(__name__)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+REDIRECT_MARK = '<meta name="generator" content="broadsheet redirects">'
 SITE_PATH = re.compile(r"^(?:[A-Za-z0-9_-]+/)*[a-z0-9]+(?:-[a-z0-9]+)*\.html$")
 
 
@@ -62,14 +63,26 @@ def render_redirect(target_url: str, title: str) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"{REDIRECT_MARK}\n"
+        '<meta name="robots" content="noindex">\n'
         f"<title>Moved: {name}</title>\n"
         f'<link rel="canonical" href="{url}">\n'
         f'<meta http-equiv="refresh" content="0; url={url}">\n'
-        '<meta name="robots" content="noindex">\n'
         "</head>\n<body>\n"
         f'<p>This story has moved: <a href="{url}">{name}</a>.</p>\n'
         "</body>\n</html>\n"
     )
+
+
+def _is_other_page(destination: Path) -> bool:
+    """True when the build already wrote a real page there (index, archives, tag pages…).
+
+    A redirect page left by an earlier build is not a real page.
+    """
+    if not destination.exists():
+        return False
+    head = destination.read_text(encoding="utf-8", errors="replace")[:400]
+    return REDIRECT_MARK not in head
 
 
 def _enabled(settings) -> bool:
@@ -83,13 +96,23 @@ def write_redirects(article_generator, writer=None) -> None:
     if not _enabled(settings):
         return
     output = article_generator.output_path
-    real_pages = {a.save_as for a in [*article_generator.articles, *article_generator.translations]}
+    context = article_generator.context
+    real_pages = {
+        content.save_as
+        for content in [
+            *article_generator.articles,
+            *article_generator.translations,
+            *context.get("pages", []),
+            *context.get("hidden_pages", []),
+        ]
+    }
     site_url = (settings.get("SITEURL") or "").rstrip("/")
     for article in sorted(article_generator.articles, key=lambda a: a.source_path):
         for path in redirect_paths(article, settings):
-            if path in real_pages or path == article.save_as:
+            destination = Path(sanitised_join(output, path))
+            if path in real_pages or _is_other_page(destination):
                 logger.error(
-                    "%s: Previous_slugs entry %s is the URL of a real article page",
+                    "%s: Previous_slugs entry %s is the URL of a real page",
                     article.source_path,
                     path,
                 )
@@ -98,7 +121,6 @@ def write_redirects(article_generator, writer=None) -> None:
                 target = f"{site_url}/{article.url}"
             else:
                 target = posixpath.relpath(article.save_as, posixpath.dirname(path) or ".")
-            destination = Path(sanitised_join(output, path))
             os.makedirs(destination.parent, exist_ok=True)
             destination.write_text(render_redirect(target, article.title), encoding="utf-8")
 
