@@ -220,6 +220,8 @@ def _prepare_page(
     place, dateline_agency = metadata.find_dateline(paragraphs[0])
     byline = page.byline or hints.get("byline") or ""
     image, caption, credit = _lead_image(page, blocks)
+    # The lead image is shown from the header keys; the body keeps the other figures.
+    blocks = [b for b in blocks if not (b.kind == "figure" and b.src and b.src == image)]
     words = sum(len(p.split()) for p in paragraphs)
     paywalled = (extracted.paywall_prompt or page.accessible_for_free is False) and (
         words < PAYWALL_TEASER_WORDS

@@ -487,6 +487,7 @@ def test_lead_image_with_caption_and_credit_and_links_kept(tmp_path):
     assert meta["Image"] == "https://harbourcourier.example/media/2031/03/kessel-ferry.jpg"
     assert meta["Image_caption"].startswith("The ferry Marta Lind moored at the Port Maren quay")
     assert meta["Image_credit"] == "Anders Holm"
+    assert "kessel-ferry.jpg" not in body  # shown once, from the header keys
     assert "## A cheaper fare for night-shift workers" in body
     link = "[renovated harbour hall](https://harbourcourier.example/local/2031/harbour-hall-renovation)"
     assert link in body
