@@ -12,9 +12,22 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 TOKEN_RE = re.compile(r"\w+")
 SHINGLE_SIZE = 4
+
+# Where the benchmarks find the evaluation data, and the split every aeb benchmark uses:
+# pages whose id starts with 0–7 were used in development ("dev"), the rest held out.
+EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
+AEB_DIR = EVAL_DIR / "aeb"
+DEV_PREFIXES = tuple("01234567")
+
+
+def in_split(page_id: str, split: str) -> bool:
+    """Whether an aeb page belongs to `split` ("dev", "holdout" or "all")."""
+    dev = page_id.startswith(DEV_PREFIXES)
+    return split == "all" or (split == "dev") == dev
 
 
 @dataclass(frozen=True)

@@ -36,15 +36,12 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import trafilatura  # noqa: E402
-from aeb_metric import PageScore, Score, aggregate, score_page  # noqa: E402
+from aeb_metric import AEB_DIR, DEV_PREFIXES, PageScore, Score, aggregate, score_page  # noqa: E402
 
 from broadsheet.errors import CleanError  # noqa: E402
 from broadsheet.htmlextract import extract_page  # noqa: E402
 from broadsheet.metadata import page_metadata  # noqa: E402
 
-EVAL_DIR = REPO.parent / "shared" / "eval"
-AEB_DIR = EVAL_DIR / "aeb"
-DEV_PREFIXES = tuple("01234567")
 SPLITS = ("dev", "holdout", "all")
 
 

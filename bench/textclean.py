@@ -18,13 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from aeb_metric import Score, aggregate, score_page  # noqa: E402
+from aeb_metric import AEB_DIR, Score, aggregate, in_split, score_page  # noqa: E402
 
 from broadsheet.textclean import clean_text  # noqa: E402
-
-EVAL_DIR = REPO.parent / "shared" / "eval"
-AEB_DIR = EVAL_DIR / "aeb"
-DEV_PREFIXES = tuple("01234567")
 
 
 def load_pages(split: str = "all") -> list[tuple[str, str, str]]:
@@ -32,8 +28,7 @@ def load_pages(split: str = "all") -> list[tuple[str, str, str]]:
     truth = json.loads((AEB_DIR / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for page_id in sorted(truth):
-        dev = page_id.startswith(DEV_PREFIXES)
-        if (split == "dev" and not dev) or (split == "holdout" and dev):
+        if not in_split(page_id, split):
             continue
         text = (AEB_DIR / "text" / f"{page_id}.txt").read_text(encoding="utf-8")
         pages.append((page_id, text, truth[page_id]["articleBody"]))
