@@ -101,6 +101,7 @@ def import_command(
         force=force,
         jobs=jobs,
         inputs=InputOptions(fetch_linked_pages=not no_fetch, timeout=timeout),
+        cache_dir=content_dir.parent / "cache",
     )
     bar = ProgressBar(enabled=not as_json and sys.stderr.isatty())
     try:

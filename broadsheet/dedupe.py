@@ -20,10 +20,13 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from broadsheet.text import words
 
@@ -265,3 +268,79 @@ class DedupeIndex:
             if score and (score > best_score or (score == best_score and key < best.key)):
                 best, best_score = other, score
         return best
+
+
+class PrintCache:
+    """Body fingerprints kept between import runs, keyed by the sha256 of the body text.
+
+    Fingerprinting every article is most of an import's start-up on a large site;
+    a body whose text has not changed keeps its print. The file is a cache: a
+    missing, stale or unreadable one only costs the time to fingerprint again.
+    Format: MAGIC, then per body its 32-byte text hash, 32-byte exact hash, a
+    little-endian uint32 count and that many uint32 5-gram hashes.
+    """
+
+    MAGIC = b"broadsheet-prints-1\n"
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[bytes, tuple[str, frozenset[int]]] = {}
+        self.used: set[bytes] = set()
+        self.changed = False
+        if path is not None:
+            self._read(path)
+
+    def print_of(self, key: str, text: str) -> BodyPrint:
+        """The body's print, from the cache when its text is unchanged."""
+        text_hash = hashlib.sha256(text.encode()).digest()
+        self.used.add(text_hash)
+        cached = self.entries.get(text_hash)
+        if cached is not None:
+            return BodyPrint(key, cached[0], cached[1])
+        made = BodyPrint.of(key, text)
+        self.entries[text_hash] = (made.exact, made.grams)
+        self.changed = True
+        return made
+
+    def save(self) -> None:
+        """Write the prints of the bodies seen this run (atomically), if anything changed."""
+        if self.path is None or not (self.changed or set(self.entries) != self.used):
+            return
+        out = [self.MAGIC]
+        for text_hash in sorted(self.used):
+            exact, grams = self.entries[text_hash]
+            values = array("I", sorted(grams))
+            if sys.byteorder != "little":
+                values.byteswap()
+            out += [text_hash, bytes.fromhex(exact), len(values).to_bytes(4, "little")]
+            out.append(values.tobytes())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        temporary.write_bytes(b"".join(out))
+        temporary.replace(self.path)
+
+    def _read(self, path: Path) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return
+        if not data.startswith(self.MAGIC):
+            return
+        entries, position = {}, len(self.MAGIC)
+        while position < len(data):
+            if position + 68 > len(data):
+                return  # truncated: start afresh
+            text_hash = data[position : position + 32]
+            exact = data[position + 32 : position + 64].hex()
+            count = int.from_bytes(data[position + 64 : position + 68], "little")
+            position += 68
+            end = position + 4 * count
+            if end > len(data):
+                return
+            values = array("I")
+            values.frombytes(data[position:end])
+            if sys.byteorder != "little":
+                values.byteswap()
+            entries[text_hash] = (exact, frozenset(values))
+            position = end
+        self.entries = entries

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from broadsheet import metadata
-from broadsheet.dedupe import BodyPrint, DedupeIndex
+from broadsheet.dedupe import BodyPrint, DedupeIndex, PrintCache
 from broadsheet.errors import BroadsheetError, CleanError, HandEditedError
 from broadsheet.htmlextract import extract_page
 from broadsheet.markdown import (
@@ -70,6 +70,7 @@ DEFAULT_CATEGORY = "News"
 SUMMARY_MAX_CHARS = 300
 # A page behind a subscription prompt is a teaser when its text is shorter than this.
 PAYWALL_TEASER_WORDS = 250
+PRINT_CACHE_NAME = "dedupe-prints.bin"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ImportOptions:
     force: bool = False
     jobs: int = 1
     inputs: InputOptions = InputOptions()
+    cache_dir: Path | None = None  # where body fingerprints are kept between runs
 
 
 @dataclass
@@ -445,6 +447,7 @@ def import_all(
                 progress(len(results), len(items))
         if not options.dry_run:
             store.archive.save()
+            store.print_cache.save()
     return results
 
 
@@ -476,6 +479,7 @@ def reclean_all(options: ImportOptions, progress: Progress | None = None) -> lis
         results.extend(store.merge_syndicated())
         if not options.dry_run:
             store.archive.save()
+            store.print_cache.save()
     return results
 
 
@@ -506,8 +510,12 @@ class Store:
         self.options = options
         self.index = ContentIndex.load(options.content_dir / "articles")
         self.archive = Archive(options.archive_dir)
+        self.print_cache = PrintCache(
+            options.cache_dir / PRINT_CACHE_NAME if options.cache_dir else None
+        )
         self.dedupe = DedupeIndex(
-            BodyPrint.of(slug, article.body) for slug, article in self.index.by_slug.items()
+            self.print_cache.print_of(slug, article.body)
+            for slug, article in self.index.by_slug.items()
         )
         self.by_url = {
             article.meta["Source_url"]: slug
@@ -633,7 +641,7 @@ class Store:
         if not self.options.dry_run:
             write_atomic(path, text.encode("utf-8"))
         self.index.add(stored)
-        self.dedupe.add(BodyPrint.of(stored.slug, stored.body))
+        self.dedupe.add(self.print_cache.print_of(stored.slug, stored.body))
         if stored.meta.get("Source_url"):
             self.by_url.setdefault(stored.meta["Source_url"], stored.slug)
 

@@ -160,3 +160,14 @@ def test_reclean_and_jobs_from_the_command_line(tmp_path):
     again = invoke("import", "--reclean", "--content-dir", content)
     assert again.exit_code == 0
     assert again.output.strip().endswith("1 unchanged")
+
+
+def test_import_keeps_body_fingerprints_in_the_cache_folder(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(scrape(), encoding="utf-8")
+    invoke("import", str(good), "--content-dir", str(tmp_path / "content"))
+    assert (tmp_path / "cache" / "dedupe-prints.bin").stat().st_size > 100
+    other = tmp_path / "other.txt"
+    other.write_text(scrape(outlet="Coastal Mail"), encoding="utf-8")
+    again = invoke("import", str(other), "--content-dir", str(tmp_path / "content"))
+    assert again.output.strip().endswith("1 duplicate")  # found through the cached print

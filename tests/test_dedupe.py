@@ -16,6 +16,7 @@ from broadsheet.dedupe import (
     MIN_SHINGLES,
     BodyPrint,
     DedupeIndex,
+    PrintCache,
     find_same_story,
     most_missing,
 )
@@ -329,3 +330,32 @@ def test_the_index_gives_the_all_pairs_answer_on_generated_bodies():
     found = [key for key in answers.values() if key]
     assert 100 < len(found) < len(answers) - 100
     assert [p for p in prints if is_thin(p) and answers[p.key]]
+
+
+def test_print_cache_keeps_prints_between_runs_and_recomputes_changed_bodies(tmp_path):
+    path = tmp_path / "cache" / "prints.bin"
+    first = PrintCache(path)
+    story = " ".join(f"word{n} appears in sentence {n} of the long story." for n in range(40))
+    made = first.print_of("story", story)
+    first.save()
+    second = PrintCache(path)
+    assert second.entries and not second.changed
+    again = second.print_of("story-renamed", story)
+    assert again == BodyPrint.of("story-renamed", story) and again.grams == made.grams
+    assert not second.changed
+    edited = second.print_of("story", story + " A new closing line.")
+    assert edited == BodyPrint.of("story", story + " A new closing line.")
+    assert second.changed
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a cache", b"cut"])
+def test_a_damaged_print_cache_is_only_a_slower_start(tmp_path, damage):
+    path = tmp_path / "prints.bin"
+    cache = PrintCache(path)
+    cache.print_of("a", "some words " * 30)
+    cache.save()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if damage == b"cut" else damage)
+    fresh = PrintCache(path)
+    assert fresh.entries == {}
+    assert fresh.print_of("a", "some words " * 30) == BodyPrint.of("a", "some words " * 30)
