@@ -50,7 +50,14 @@ DEFAULT_PAGINATION = 20
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["feeds", "safe_html", "redirects"]
+PLUGINS = ["feeds", "safe_html", "redirects", "autotag"]
+
+# plugins/autotag: hand tags, then tags from the vocabulary, then names found in the
+# text (broadsheet.entities), at most AUTOTAG_MAX beyond the hand tags.
+AUTOTAG_VOCABULARY = "tags.yml"  # in PATH
+AUTOTAG_MAX = 6
+AUTOTAG_MIN_SCORE = 0.0
+AUTOTAG_KINDS = None  # all of place, person, organisation, name
 
 # Metadata is plain text and the theme escapes it all: only bodies and summaries,
 # sanitised by plugins/safe_html, are marked |safe in the templates. Metadata URLs go
@@ -82,6 +89,8 @@ FEEDS_SITEURL = "http://127.0.0.1:8000"
 FEEDS_ATOM_PATH = "feeds/all.atom.xml"
 FEEDS_RSS_PATH = "feeds/all.rss.xml"
 FEEDS_MAX_ITEMS = 50
+FEEDS_TAG_ATOM_PATH = "feeds/tag/{slug}.atom.xml"
+FEEDS_TAG_RSS_PATH = "feeds/tag/{slug}.rss.xml"
 
 MARKDOWN = {
     "extension_configs": {

@@ -22,8 +22,26 @@ import click
 
 from broadsheet.errors import BroadsheetError, BuildError
 from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS
+from broadsheet.markdown import parse_article
 from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
 from broadsheet.sources import InputOptions, load_outlets
+from broadsheet.store import write_atomic
+from broadsheet.tagging import (
+    AutotagSettings,
+    TaggableArticle,
+    autotag_enabled,
+    count_tags,
+    markdown_renderer,
+    split_tags,
+    suggest_tags,
+    tag_articles,
+)
+from broadsheet.vocabulary import (
+    VOCABULARY_HEADER,
+    append_entries,
+    load_vocabulary,
+    parse_vocabulary,
+)
 
 ROOT = Path(__file__).resolve().parent
 WATCHED = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
@@ -295,6 +313,142 @@ def _build_and_say(output: Path) -> None:
         click.echo(f"Rebuilt {output} at {datetime.now():%H:%M:%S}", err=True)
     except BuildError as error:
         click.echo(f"Error: {error}", err=True)
+
+
+@cli.group()
+def tags():
+    """Tags: what the build assigns, and growing the vocabulary (content/tags.yml).
+
+    Example:
+
+        python tasks.py tags suggest --min-articles 3
+    """
+
+
+def tags_content_dir_option(command):
+    return click.option(
+        "--content-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("content"),
+        show_default=True,
+        help="Site content folder: articles/ and the vocabulary file are read from it.",
+    )(command)
+
+
+def _tagging_inputs(content_dir: Path):
+    """The articles, the vocabulary file and its contents, and the AUTOTAG_* settings."""
+    settings = load_settings()
+    path = content_dir / Path(settings.get("AUTOTAG_VOCABULARY") or "tags.yml").expanduser()
+    try:
+        options = AutotagSettings.from_settings(settings)
+        vocabulary = load_vocabulary(path)
+        articles = read_taggable_articles(content_dir, settings.get("MARKDOWN"))
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
+    return articles, path, vocabulary, options
+
+
+def read_taggable_articles(
+    content_dir: Path, markdown_config: dict | None
+) -> list[TaggableArticle]:
+    """Every article file under content_dir/articles, as broadsheet.tagging reads it."""
+    render = markdown_renderer(markdown_config)
+    articles = []
+    root = content_dir / "articles"
+    for path in sorted(root.rglob("*.md")) if root.is_dir() else ():
+        if path.name.startswith((".", "#")):
+            continue
+        try:
+            meta, body = parse_article(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise BroadsheetError(f"{path}: cannot be read as an article: {error}") from error
+        articles.append(
+            TaggableArticle(
+                path=str(path),
+                title=meta.get("Title", ""),
+                body=render(body),
+                hand_tags=split_tags(meta.get("Tags", "")),
+                autotag=autotag_enabled(meta.get("Autotag"), str(path)),
+                published=meta.get("Status", "published").strip().lower() == "published",
+            )
+        )
+    return articles
+
+
+@tags.command(name="suggest")
+@click.option(
+    "--min-articles",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Suggest only tags found in at least this many articles.",
+)
+@click.option("--accept", is_flag=True, help="Append the suggestions to the vocabulary file.")
+@tags_content_dir_option
+def tags_suggest(min_articles, accept, content_dir):
+    """List automatic tags that the vocabulary does not know yet; --accept adds them.
+
+    Counts the published articles each tag would be given to, with up to three of
+    their titles. With --accept, each suggestion is appended to its kind's section
+    of the vocabulary file; what is already there, comments included, stays as is.
+    Put the ones you do not want under `stop:` first.
+
+    Example:
+
+        python tasks.py tags suggest --min-articles 2 --accept
+    """
+    articles, path, vocabulary, options = _tagging_inputs(content_dir)
+    suggestions = suggest_tags(articles, vocabulary, options, min_articles=min_articles)
+    if not suggestions:
+        click.echo(f"No new tags: none in {min_articles}+ articles that {path} does not know.")
+        return
+    for suggestion in suggestions:
+        click.echo(f"{suggestion.count:>4}  {suggestion.name}  ({suggestion.kind})")
+        for title in suggestion.titles:
+            click.echo(f"        {title}")
+    if not accept:
+        click.echo(f"{len(suggestions)} suggested; --accept adds them to {path}")
+        return
+    additions: dict[str, list[tuple[str, str]]] = {}
+    for suggestion in suggestions:
+        note = f"suggested: {suggestion.count} articles"
+        if suggestion.kind == "name":
+            note += ", kind unknown"
+        additions.setdefault(suggestion.section, []).append((suggestion.name, note))
+    try:
+        before = path.read_text(encoding="utf-8") if path.exists() else VOCABULARY_HEADER
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{path}: cannot be read: {error}") from error
+    try:
+        after = append_entries(before, additions, source=str(path))
+        parse_vocabulary(after, str(path))  # never write a file the build would refuse
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
+    write_atomic(path, after.encode("utf-8"))
+    click.echo(f"Added {len(suggestions)} tags to {path}")
+
+
+@tags.command(name="list")
+@tags_content_dir_option
+def tags_list(content_dir):
+    """Show every tag the build assigns, with its number of published articles.
+
+    Hand, vocabulary and automatic tags, exactly as the site's tag pages get them.
+
+    Example:
+
+        python tasks.py tags list --content-dir content
+    """
+    articles, _, vocabulary, options = _tagging_inputs(content_dir)
+    try:
+        assigned = tag_articles(articles, vocabulary, options)
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
+    counts = count_tags(articles, assigned)
+    for tag in counts:
+        click.echo(f"{tag.count:>4}  {tag.name}  ({', '.join(tag.origins)})")
+    published = sum(article.published for article in articles)
+    click.echo(f"{len(counts)} tags over {published} published articles")
 
 
 if __name__ == "__main__":

@@ -230,7 +230,8 @@ def test_feed_entries_carry_every_field(tmp_path, which):
     assert original["href"] == "https://gazette.example/news/lighthouse-vote"
     assert "Residents voted on Friday to keep the lighthouse." in story.summary
     assert story.author == "Jane Doe"
-    assert [tag.term for tag in story.tags] == ["Lighthouses", "Local government"]
+    # Hand tags first; plugins/autotag may add more after them.
+    assert [tag.term for tag in story.tags][:2] == ["Lighthouses", "Local government"]
 
     no_source_url = entry_by_id(feed, ORCHARD_UID).content[0].value
     assert "Read the original" not in no_source_url

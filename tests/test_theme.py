@@ -146,11 +146,12 @@ def test_lead_image_has_caption_and_credit(site):
 def test_article_page_links_its_tags_and_category(site):
     story = read_page(site, LIGHTHOUSE_PAGE).find("article")
 
-    tags = {a.get_text(): resolve(LIGHTHOUSE_PAGE, a["href"]) for a in story.find_all(rel="tag")}
-    assert tags == {
-        "Lighthouses": "tag/lighthouses.html",
-        "Local government": "tag/local-government.html",
-    }
+    tags = [(a.get_text(), resolve(LIGHTHOUSE_PAGE, a["href"])) for a in story.find_all(rel="tag")]
+    # Hand tags first; plugins/autotag may add more after them.
+    assert tags[:2] == [
+        ("Lighthouses", "tag/lighthouses.html"),
+        ("Local government", "tag/local-government.html"),
+    ]
     category = story.find("a", string="World")
     assert resolve(LIGHTHOUSE_PAGE, category["href"]) == "category/world.html"
 

@@ -10,6 +10,16 @@ Settings (read from the build's own settings, each with a default):
   absolute even in a local build with ``RELATIVE_URLS``).
 - ``FEEDS_MAX_ITEMS``: newest articles per feed (default 50; ``None`` for all).
 - ``FEEDS_TAG_AUTHORITY``: authority of fallback ``tag:`` ids (default ``broadsheet``).
+- ``FEEDS_TAG_ATOM_PATH`` / ``FEEDS_TAG_RSS_PATH``: one more feed per tag, at this
+  path with ``{slug}`` replaced by the tag's slug (``feeds/tag/{slug}.atom.xml``).
+  Unset or empty: no tag feeds. They are written only alongside the site feeds
+  (with at least one of the paths above set). A tag feed holds the tag's newest
+  ``FEEDS_MAX_ITEMS`` published articles with the same entries as the site feed
+  (same ids, full content, absolute links); its alternate link is the tag page,
+  its title the site's name and the tag's. A tag whose slug is empty (a name
+  without letters or digits) gets no feed, with a warning.
+  Tags include the ones ``autotag`` adds, since it runs before Pelican files
+  articles under their tags.
 
 Entry ids. An entry's id is the article's ``Uid`` metadata, written once at import
 and never changed, so a retitled, re-slugged or moved article stays the same entry
@@ -41,6 +51,7 @@ feedgen's getter-setter camelCase API is used only in ``render_feed``.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,6 +67,8 @@ from pelican.utils import sanitised_join, truncate_html_words
 
 from broadsheet.errors import BuildError
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_MAX_ITEMS = 50
 DEFAULT_TAG_AUTHORITY = "broadsheet"
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -64,6 +77,7 @@ FEED_FORMATS = {
     "atom": ("FEEDS_ATOM_PATH", "application/atom+xml"),
     "rss": ("FEEDS_RSS_PATH", "application/rss+xml"),
 }
+TAG_FEED_PATHS = {"atom": "FEEDS_TAG_ATOM_PATH", "rss": "FEEDS_TAG_RSS_PATH"}
 
 
 class FeedError(BuildError):
@@ -265,34 +279,85 @@ def feeds_site_url(settings: dict) -> str:
     return site_url.rstrip("/")
 
 
-def write_feeds(article_generator, writer=None) -> None:
-    """Write every configured feed of the generator's published articles."""
-    settings = article_generator.settings
-    targets = [
+def feed_targets(settings: dict, keys: dict[str, str]) -> list[tuple[str, str]]:
+    """(format, path) of each feed whose path setting (keys: format -> setting) is set."""
+    return [
         (feed_format, settings[path_key])
-        for feed_format, (path_key, _) in FEED_FORMATS.items()
+        for feed_format, path_key in keys.items()
         if settings.get(path_key)
     ]
+
+
+def tag_feed_path(pattern: str, tag) -> str:
+    """The output path of a tag's feed: the pattern with {slug} filled in."""
+    return pattern.replace("{slug}", tag.slug)
+
+
+def write_feed(
+    output_path: str,
+    feed_format: str,
+    info: FeedInfo,
+    site_url: str,
+    feed_path: str,
+    items: Sequence[FeedItem],
+) -> None:
+    """Render one feed and write it under the output directory."""
+    document = render_feed(feed_format, info, join_site_url(site_url, feed_path), items)
+    output_file = sanitised_join(output_path, feed_path)
+    os.makedirs(os.path.dirname(output_file), exist_ok=True)
+    Path(output_file).write_bytes(document)
+
+
+def write_feeds(article_generator, writer=None) -> None:
+    """Write every configured feed of the generator's published articles, and per tag."""
+    settings = article_generator.settings
+    targets = feed_targets(settings, {name: key for name, (key, _) in FEED_FORMATS.items()})
     if not targets:
         return
+    tag_targets = feed_targets(settings, TAG_FEED_PATHS)
 
     site_url = feeds_site_url(settings)
+    max_items = settings.get("FEEDS_MAX_ITEMS", DEFAULT_MAX_ITEMS)
     articles = [*article_generator.articles, *article_generator.translations]
-    items = select_items(
-        (item_from_article(article, site_url, settings) for article in articles),
-        settings.get("FEEDS_MAX_ITEMS", DEFAULT_MAX_ITEMS),
-    )
+    # One entry per article, shared by the site feed and every tag feed it is in.
+    entries = {id(article): item_from_article(article, site_url, settings) for article in articles}
+    items = select_items(entries.values(), max_items)
+    site_title = settings.get("SITENAME", "")
     info = FeedInfo(
-        title=settings.get("SITENAME", ""),
-        subtitle=settings.get("SITESUBTITLE") or settings.get("SITENAME", ""),
+        title=site_title,
+        subtitle=settings.get("SITESUBTITLE") or site_title,
         site_url=site_url + "/",
         language=settings.get("DEFAULT_LANG", "en"),
     )
     for feed_format, feed_path in targets:
-        document = render_feed(feed_format, info, join_site_url(site_url, feed_path), items)
-        output_file = sanitised_join(article_generator.output_path, feed_path)
-        os.makedirs(os.path.dirname(output_file), exist_ok=True)
-        Path(output_file).write_bytes(document)
+        write_feed(article_generator.output_path, feed_format, info, site_url, feed_path, items)
+
+    if not tag_targets:
+        return
+    tags = getattr(article_generator, "tags", None) or {}
+    for tag in sorted(tags, key=lambda tag: tag.slug):
+        if not tag.slug:
+            logger.warning("tag %r has no slug (no letters or digits): no tag feed", tag.name)
+            continue
+        # Tags: Kenya, kenya files an article twice under one tag; it is one entry.
+        in_tag = {id(article): entries[id(article)] for article in tags[tag]}
+        tag_items = select_items(in_tag.values(), max_items)
+        tag_info = FeedInfo(
+            title=f"{site_title}: {tag.name}" if site_title else tag.name,
+            # Not the tag's name: readers render RSS <description> as HTML.
+            subtitle=info.subtitle,
+            site_url=join_site_url(site_url, tag.url),
+            language=info.language,
+        )
+        for feed_format, pattern in tag_targets:
+            write_feed(
+                article_generator.output_path,
+                feed_format,
+                tag_info,
+                site_url,
+                tag_feed_path(pattern, tag),
+                tag_items,
+            )
 
 
 def register() -> None:
