@@ -42,6 +42,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.urlwrappers import Tag
 
+from broadsheet.plugins import plugin_listed
 from broadsheet.tagging import (
     AssignedTag,
     AutotagSettings,
@@ -66,11 +67,7 @@ ARTICLE_LISTS = (
 
 def plugin_enabled(settings: dict) -> bool:
     """True when the running build lists this plugin (by name or as a module)."""
-    for plugin in settings.get("PLUGINS") or ():
-        name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
-        if name == PLUGIN_NAME or name.endswith("." + PLUGIN_NAME):
-            return True
-    return False
+    return plugin_listed(settings, PLUGIN_NAME)
 
 
 def vocabulary_path(settings: dict) -> Path:

@@ -29,6 +29,8 @@ from markupsafe import escape
 from pelican import signals
 from pelican.utils import sanitised_join
 
+from broadsheet.plugins import plugin_listed
+
 logger = logging.getLogger(__name__)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -86,8 +88,7 @@ def _is_other_page(destination: Path) -> bool:
 
 
 def _enabled(settings) -> bool:
-    names = [getattr(p, "__name__", str(p)) for p in settings.get("PLUGINS") or []]
-    return any(name.split(".")[-1] == "redirects" for name in names)
+    return plugin_listed(settings, "redirects")
 
 
 def write_redirects(article_generator, writer=None) -> None:

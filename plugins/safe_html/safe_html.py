@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 from pelican import signals
 from pelican.contents import Content
 
+from broadsheet.plugins import plugin_listed
 from broadsheet.sanitize import clean_html, mark_outbound_links, safe_url
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,7 @@ MEMOISED_RENDERINGS = ("get_content", "get_summary")
 
 def plugin_enabled(settings: dict) -> bool:
     """True when the running build lists this plugin (by name or as a module)."""
-    for plugin in settings.get("PLUGINS") or ():
-        name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
-        if name == PLUGIN_NAME or name.endswith("." + PLUGIN_NAME):
-            return True
-    return False
+    return plugin_listed(settings, PLUGIN_NAME)
 
 
 def local_hosts(settings: dict) -> set[str]:
