@@ -117,7 +117,8 @@ emperor empress duke duchess pope cardinal archbishop bishop reverend rev pastor
 shaikh ayatollah mullah maulana mufti haji rabbi gen lt col capt sgt cpl maj adm cmdr
 commander colonel lieutenant captain sergeant corporal admiral marshal brigadier detective
 inspector superintendent constable coach minister economist analyst scientist researcher
-editor designer founder director producer officer sens reps justice
+editor designer founder director producer officer sens reps justice cllr councillor
+councilor alderman alderwoman
 """
     )
 )
@@ -163,7 +164,7 @@ based led born bred owned run backed made style like era bound free wide linked 
 controlled sponsored related specific friendly only speaking educated trained listed
 registered headquartered centric inspired focused area level class type centered centred
 ruled allied aligned leaning dominated held occupied oriented produced made built
-certified approved brokered
+certified approved brokered old long strong
 """
     )
 )
@@ -182,6 +183,9 @@ STOP_WORDS = _BREAKERS | PERSON_TITLES | _TITLE_MODIFIERS | _NEVER_ALONE
 # Acronyms spelled like a common word: "WHO" is not "who" (two-letter ones never are).
 _SHOUTED_ACRONYMS = frozenset({"WHO"})
 _PARTY_STATE_RE = re.compile(r"[RDI]-[A-Z][A-Za-z]{1,5}$")
+# A currency sign or code glued to figures is an amount ("RM420", "US$5bn", "Rs500");
+# other capitals with figures stay names ("G20", "A380").
+_AMOUNT_RE = re.compile(r"^(?:[A-Z]{0,3}\$|RM|Rs|Rp|KSh|Sh|Tk|Dh)\d")
 # A run of one of these alone is never a name nor a title: skipped while scanning.
 _LONE_WORDS = frozenset(
     w[:1].upper() + w[1:] for w in _BREAKERS | _NEVER_ALONE if w not in PERSON_TITLES
@@ -685,6 +689,8 @@ def _capitalised_head(word: str) -> tuple[str, bool]:
     kept = parts[:-1]
     while kept and not kept[-1][:1].isupper():
         kept.pop()
+    if len(kept) == 1 and _fold(kept[0]) in _BREAKERS:
+        return "", True  # "Nineteen-year-old", "Two-day": a number or date, not a name
     return "-".join(kept), True
 
 
@@ -774,6 +780,9 @@ def _cut_run(run: str, initial: bool) -> tuple[_Piece, ...]:
             close()
             pieces.append(_Piece((word,), PLAIN, ""))
             ambiguous = True
+            continue
+        if _AMOUNT_RE.match(word):
+            close()  # "RM420", "US$5", "A4": amounts and codes, not names
             continue
         if _PARTY_STATE_RE.match(word):
             close()  # "R-Ala": party and state after a US legislator's name

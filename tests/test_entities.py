@@ -365,3 +365,11 @@ def test_seed_article_names_in_order(seed_path: Path) -> None:
     assert "Baluchistan" in found
     assert "Iranian" in found  # printed as the demonym; the tag maps it to Iran
     assert "Friday" not in found
+
+
+def test_councillors_ages_and_amounts_are_not_names():
+    text = (
+        "Cllr Janet Pryor said the fare would rise to RM420. "
+        "Nineteen-year-old Kiprono Chebet won in Iten, ahead of the G20 delegates."
+    )
+    assert find_names(text) == ["Janet Pryor", "Kiprono Chebet", "Iten", "G20"]
