@@ -201,6 +201,16 @@ def test_tag_page_lists_tagged_articles(site):
     assert "Local government" in [a.get_text() for a in tags.find("main").find_all("a")]
 
 
+def test_tag_page_links_the_tag_s_own_feeds_for_readers(site):
+    page = "tag/local-government.html"
+    soup = read_page(site, page)
+    visible = [resolve(page, a["href"]) for a in soup.select(".tag-feeds a")]
+    assert visible == [
+        "feeds/tag/local-government.atom.xml",
+        "feeds/tag/local-government.rss.xml",
+    ]
+
+
 @pytest.mark.parametrize(
     "page",
     [
@@ -219,15 +229,23 @@ def test_every_page_renders_with_feed_autodiscovery(site, page):
     soup = read_page(site, page)
 
     assert len(soup.find_all("h1")) == 1
-    feeds = {
-        link["type"]: resolve(page, link["href"])
+    feeds = sorted(
+        (link["type"], resolve(page, link["href"]))
         for link in soup.head.find_all("link", rel="alternate")
-    }
-    assert feeds == {
-        "application/atom+xml": "feeds/all.atom.xml",
-        "application/rss+xml": "feeds/all.rss.xml",
-    }
-    for target in feeds.values():
+    )
+    site_feeds = [
+        ("application/atom+xml", "feeds/all.atom.xml"),
+        ("application/rss+xml", "feeds/all.rss.xml"),
+    ]
+    own = []
+    if page.startswith("tag/"):  # a tag page also offers the tag's own feeds
+        slug = page.removeprefix("tag/").removesuffix(".html")
+        own = [
+            ("application/atom+xml", f"feeds/tag/{slug}.atom.xml"),
+            ("application/rss+xml", f"feeds/tag/{slug}.rss.xml"),
+        ]
+    assert feeds == sorted(site_feeds + own)
+    for _, target in feeds:
         assert (site / target).is_file()
     stylesheet = soup.head.find("link", rel="stylesheet")["href"]
     assert (site / resolve(page, stylesheet)).is_file()
