@@ -14,7 +14,13 @@
    ("Pakistani" -> "Pakistan", "U.S." -> "United States"); a shorter form merges into the
    longer name it ends ("Amir-Abdollahian" -> "Hossein Amir-Abdollahian"), within the
    article first, else when the corpus shows one dominant long form ("Obama" ->
-   "Barack Obama"); each tag is printed as the corpus prints it most often.
+   "Barack Obama"); "U.N." and "UN" are one name. Each tag is printed in the form the
+   corpus prints most often, counting every mention of the merged variants: a
+   country's usual name ("Swaziland", "US"; a demonym never), acronyms without dots;
+   but a person's tag is always their full name ("Ashton Kutcher", not "Kutcher"). A
+   variant that is a tag of its own or stands for different people in different articles
+   ("Collins") is not used. Two names joined by
+   "and" in a public body's name are one ("Food and Drug Administration").
 5. Scores: position-weighted frequency (title and lead count more, an early first mention
    a little more) times rarity across the corpus (idf).
 """
@@ -197,6 +203,7 @@ _ORGANISATION_WORDS = frozenset(
     _words(
         """
 inc corp corporation co ltd llc plc ag sa gmbh group holdings bank banks university college
+administration
 institute institution party council ministry department agency association foundation
 committee commission organisation organization forum union court league club army navy
 police federation fund network times post news journal herald tribune telegraph gazette
@@ -482,6 +489,13 @@ def _load_countries() -> tuple[dict[str, str], dict[str, str]]:
 
 _COUNTRY_BY_FOLD, _COUNTRY_BY_ACRONYM = _load_countries()
 COUNTRIES = frozenset(_COUNTRY_BY_FOLD.values())
+# Demonyms, folded: they stand for their country but never name a tag ("Pakistani").
+_DEMONYMS = frozenset(
+    _fold(demonym.strip())
+    for line in _COUNTRY_TABLE.strip().splitlines()
+    for demonym in line.split("|")[2].split(",")
+    if demonym.strip()
+)
 
 _LOWER_WORD_RE = re.compile(r"(?<![^\W_])[^\W\d_A-Z]+(?:['’][a-z]+)?(?![^\W_])")
 # Words after a person's name ("said") and before a place's ("in").
@@ -733,9 +747,9 @@ def _cut_run(run: str, initial: bool) -> tuple[_Piece, ...]:
 
     def close(possessive: bool = False) -> None:
         nonlocal current, ambiguous, hint
-        while current and (current[-1] in NAME_PARTICLES or current[-1] in ("the", "&")):
+        while current and (current[-1] in NAME_PARTICLES or current[-1] in ("the", "&", "and")):
             current.pop()
-        while current and current[0] == "&":
+        while current and current[0] in ("&", "and"):
             current.pop(0)
         if current:
             level = PLAIN
@@ -749,7 +763,7 @@ def _cut_run(run: str, initial: bool) -> tuple[_Piece, ...]:
     index = 0
     while index < len(words):
         word = words[index]
-        if word in NAME_PARTICLES or word in ("the", "&"):
+        if word in NAME_PARTICLES or word in ("the", "&", "and"):
             if (
                 word == "of"
                 and current
@@ -846,6 +860,48 @@ def _cut_run_counted(run: str, initial: bool) -> tuple[tuple[_Piece, ...], int, 
     return pieces, acronyms, tuple(w for p in pieces for w in p.capitalised)
 
 
+# The last words of public bodies whose names join two nouns with "and".
+_JOINED_ORGANISATION_WORDS = frozenset(
+    _words(
+        """
+administration agency association authority board bureau commission committee council
+department foundation institute ministry museum service services
+"""
+    )
+)
+
+
+def _joined_runs(
+    text: str, spans: list[tuple[int, int, str, bool]]
+) -> list[tuple[int, int, str, bool]]:
+    """Join two runs around "and" into one name when the second names an organisation in
+    two or more words ("Food and Drug Administration", "Securities and Exchange
+    Commission"); never around a country, a demonym or a possessive ("Obama and Romney")."""
+    if len(spans) < 2 or " and " not in text:
+        return spans
+    joined = [spans[0]]
+    for span in spans[1:]:
+        start, end, run, _initial = span
+        first = joined[-1]
+        if (
+            text[first[1] : start] == " and "
+            and " " in run
+            and _fold(run.rsplit(" ", 1)[-1]) in _JOINED_ORGANISATION_WORDS
+            and "'" not in run
+            and "’" not in run
+            and "'" not in first[2]
+            and "’" not in first[2]
+            and not any(
+                _fold(w) in _COUNTRY_BY_FOLD or w in _COUNTRY_BY_ACRONYM
+                for w in (*first[2].split(" "), *run.split(" "))
+            )
+        ):
+            joined[-1] = (first[0], end, f"{first[2]} and {run}", first[3])
+            continue
+        joined.append(span)
+    return joined
+
+
 def _read_article(title: str, body: str) -> _Article:
     """Stages 1 and 2: the article's name candidates and its case evidence."""
     found: dict[tuple[tuple[str, ...], str, bool], _Candidate] = {}
@@ -879,7 +935,7 @@ def _read_article(title: str, body: str) -> _Article:
     limit = -1
     weight = 0.0
     headline = titled = False
-    for start, end, run, initial in name_run_spans(text, _LONE_WORDS):
+    for start, end, run, initial in _joined_runs(text, name_run_spans(text, _LONE_WORDS)):
         if start >= limit:  # the first run of another block
             while ends[block] <= start:
                 block += 1
@@ -962,8 +1018,13 @@ class _Evidence:
 
 @lru_cache(maxsize=1 << 17)
 def _key(words: tuple[str, ...]) -> str:
-    """A name's comparison key: its words folded."""
-    return " ".join([_fold(w) for w in words])
+    """A name's comparison key: its words folded, an acronym's dots off ("U.N." = "UN")."""
+    return " ".join([_fold(_undotted(w)) for w in words])
+
+
+def _undotted(word: str) -> str:
+    """An acronym without its dots ("U.N." -> "UN"); any other word unchanged."""
+    return word.replace(".", "") if "." in word and _is_acronym(word) else word
 
 
 def _word_is_name(word: str, article: _Article, corpus: _Evidence, strict: bool) -> bool:
@@ -1350,6 +1411,7 @@ class EntityTagger:
         self._mapping: dict[str, str] = {}
         self._by_key: dict[str, list[_Name]] = defaultdict(list)  # a name in each article
         self._labels: dict[str, tuple[str, str]] = {}
+        self._shared: set[str] = set()  # short forms merged into different long forms
         self._documents = 0
         with _collection_paused():
             self._fit(list(documents))
@@ -1379,6 +1441,11 @@ class EntityTagger:
             grouped.append((doc, names, _article_merges(names)))
         read.clear()
         self._mapping = _corpus_mapping((names, merges) for _, names, merges in grouped)
+        targets: dict[str, set[str]] = defaultdict(set)
+        for _, _, merges in grouped:
+            for short, target in merges.items():
+                targets[short].add(target)
+        self._shared = {short for short, into in targets.items() if len(into) > 1}
         by_key = self._by_key
         for doc, names, merges in grouped:
             merged = _merge_in_article(names, self._mapping, merges)
@@ -1396,23 +1463,61 @@ class EntityTagger:
         return _merge_in_article(_collect(_resolve(article, self._evidence)), self._mapping)
 
     def _label(self, key: str, name: _Name) -> tuple[str, str] | None:
-        """The name as the corpus prints it most often, and its kind."""
+        """The name as the corpus prints it most often, and its kind (see `_printed_as`)."""
         label = self._labels.get(key)
         if label is not None:
             return label
         occurrences = self._by_key.get(key) or [name]
         surfaces: dict[str, int] = {}
+        printed: dict[str, int] = {}
         hints = 0
         for occurrence in occurrences:
             _add(surfaces, occurrence.surfaces)
+            _add(printed, occurrence.printed)
             hints += occurrence.hints
         if not surfaces:
             return None
-        printed = _best_surface(surfaces)
-        label = (printed, _kind(key, printed, hints))
+        kind = _kind(key, _best_surface(surfaces), hints)
+        if kind == "person":
+            # A person's tag is their name in full, as readers look it up ("Kiprono
+            # Chebet", not "Chebet"), however often the articles use the surname alone.
+            full = max(surfaces, key=lambda f: (f.count(" ") + f.count("-"), surfaces[f], f))
+            label = (full, kind)
+        else:
+            label = (self._printed_as(key, surfaces, printed), kind)
         if key in self._by_key:
             self._labels[key] = label
         return label
+
+    def _printed_as(self, key: str, surfaces: dict[str, int], printed: dict[str, int]) -> str:
+        """The form of a name the corpus prints most often, counting every mention, its
+        merged variants' included: a person's surname when the articles call them by it
+        ("Kutcher" for "Ashton Kutcher" ... "Kutcher"), a country's name as printed
+        ("Swaziland", "Britain"; never a demonym). A variant that is a tag of its own or
+        stands for different long forms in different articles is not used ("Collins" for
+        David and Michael Collins): the name's own form is. Acronyms lose their dots."""
+        country = key in _COUNTRY_KEYS
+        counts: dict[str, int] = {}
+        for form, count in printed.items():
+            words = tuple(form.split(" "))
+            folded = _key(words)
+            if country:
+                if folded in _DEMONYMS or _identity(words)[1] != key:
+                    continue
+            elif form not in surfaces and (
+                folded == key or folded in self._by_key or folded in self._shared
+            ):
+                continue  # an alias ("N.Y."), or a variant that is no safe label
+            undotted = " ".join(_undotted(w) for w in words)
+            counts[undotted] = counts.get(undotted, 0) + count
+        if not counts:
+            return _best_surface(surfaces)
+        # On a tie, the name's own form, then the longer one ("Teodora Vashchenko" over
+        # "Teodora" and "Vashchenko" printed once each), then `_best_surface`'s order.
+        return min(
+            counts,
+            key=lambda f: (-counts[f], f not in surfaces, -f.count(" "), f.isupper(), f),
+        )
 
     def tags(
         self,
