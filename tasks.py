@@ -53,13 +53,13 @@ def cli() -> None:
     """Broadsheet: curated news digests as a static site with feeds."""
 
 
-def content_dir_option(command):
+def content_dir_option(command, help="Site content folder to write articles into."):
     return click.option(
         "--content-dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=Path("content"),
         show_default=True,
-        help="Site content folder to write articles into.",
+        help=help,
     )(command)
 
 
@@ -326,13 +326,9 @@ def tags():
 
 
 def tags_content_dir_option(command):
-    return click.option(
-        "--content-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("content"),
-        show_default=True,
-        help="Site content folder: articles/ and the vocabulary file are read from it.",
-    )(command)
+    return content_dir_option(
+        command, help="Site content folder: articles/ and the vocabulary file are read from it."
+    )
 
 
 def _tagging_inputs(content_dir: Path):

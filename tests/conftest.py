@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+EVAL = SHARED / "eval"  # the public evaluation data the gates and benchmarks read
 SEED = SHARED / "seed" / "000_1c2efd2ed58ed815.txt"
 SAMPLES = ROOT / "samples" / "raw"
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -64,3 +65,16 @@ def build_pelican_site(
     )
     Pelican(settings).run()
     return output
+
+
+def load_bench(name: str):
+    """Import bench/<name>.py as a module (the evaluation gates run the benchmarks' code)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    sys.path.insert(0, str(ROOT / "bench"))  # for bench/aeb_metric.py
+    spec.loader.exec_module(module)
+    return module

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from conftest import EVAL, load_bench
 
-REPO = Path(__file__).resolve().parents[1]
-EVAL_DIR = REPO.parent / "shared" / "eval"
-AEB_TRUTH = EVAL_DIR / "aeb" / "ground-truth.json"
+AEB_TRUTH = EVAL / "aeb" / "ground-truth.json"
 
 # Floors reached and written in docs/QUALITY.md (rounded down to two decimals).
 F1_FLOOR = 0.94
@@ -18,21 +13,11 @@ PRECISION_FLOOR = 0.92
 RECALL_FLOOR = 0.95
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_textclean", REPO / "bench" / "textclean.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(REPO / "bench"))
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def aeb_score():
     if not AEB_TRUTH.is_file():
         pytest.skip(f"evaluation data missing: {AEB_TRUTH} (expected at ../shared/eval)")
-    bench = _load_bench()
+    bench = load_bench("textclean")
     ours, raw, _speed, _rows = bench.run(bench.load_pages("all"))
     return ours, raw
 

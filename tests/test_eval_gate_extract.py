@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from conftest import EVAL, load_bench
 
-REPO = Path(__file__).resolve().parents[1]
-EVAL_DIR = REPO.parent / "shared" / "eval"
-AEB_TRUTH = EVAL_DIR / "aeb" / "ground-truth.json"
+AEB_TRUTH = EVAL / "aeb" / "ground-truth.json"
 
 # Measured with bench/extract.py (all 181 pages: F1 0.973, P 0.971, R 0.975; dev and
 # holdout 0.973 each), floors set 0.003 below.
@@ -20,20 +15,11 @@ RECALL_FLOOR = 0.972
 SPLIT_F1_FLOOR = 0.965  # dev and holdout each: the general rules hold on unseen pages
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_extract", REPO / "bench" / "extract.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up by name
-    sys.path.insert(0, str(REPO / "bench"))
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench():
     if not AEB_TRUTH.is_file():
         pytest.skip(f"evaluation data missing: {AEB_TRUTH} (expected at ../shared/eval)")
-    return _load_bench()
+    return load_bench("extract")
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from conftest import EVAL, load_bench
 
-REPO = Path(__file__).resolve().parents[1]
-EVAL_DIR = REPO.parent / "shared" / "eval"
-READABILITY_DIR = EVAL_DIR / "readability"
+READABILITY_DIR = EVAL / "readability"
 
 # Floors a little under the scores measured with bench/metadata.py --split all
 # (title 106/127, date 33/33, byline 64/76, site name 61/62). Title, date and site
@@ -20,19 +15,11 @@ FLOORS = {"title": 0.82, "date": 0.96, "byline": 0.82, "site_name": 0.95}
 PAGES_WITH_FIELD = {"title": 127, "date": 33, "byline": 76, "site_name": 62}
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_metadata", REPO / "bench" / "metadata.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def scores():
     if not READABILITY_DIR.is_dir():
         pytest.skip(f"evaluation data missing: {READABILITY_DIR} (expected at ../shared/eval)")
-    bench = _load_bench()
+    bench = load_bench("metadata")
     ours, theirs, _speed = bench.run(bench.load_cases("all"))
     return ours, theirs
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from conftest import EVAL, load_bench
 
-REPO = Path(__file__).resolve().parents[1]
-KPCROWD = REPO.parent / "shared" / "eval" / "kpcrowd"
+KPCROWD = EVAL / "kpcrowd"
 
 # Floors a little under the figures measured with bench/tags.py (all 422 scored documents).
 # The target, P@5 >= 0.50, is not reached by merged proper-name tags: see the
@@ -24,19 +20,11 @@ CALENDAR = {
 }  # fmt: skip
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_tags", REPO / "bench" / "tags.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def quality():
     if not (KPCROWD / "docsutf8").is_dir():
         pytest.skip(f"evaluation data missing: {KPCROWD} (expected at ../shared/eval)")
-    return _load_bench().run_quality("all")
+    return load_bench("tags").run_quality("all")
 
 
 def test_kpcrowd_precision_floor(quality) -> None:
