@@ -538,10 +538,14 @@ class _Piece:
     @property
     def capitalised(self) -> tuple[str, ...]:
         """Folded words capitalised where a capital says something (not ALL CAPS, not
-        the sentence's first word)."""
+        the sentence's first word, not inside a name of three words or more: "Brokers" in
+        "East African Tea Brokers Association" says nothing of "Brokers" alone)."""
+        words = self.words
+        if len(words) > 2:
+            words = (words[0], words[-1])
         return tuple(
             _fold(w)
-            for w in self.words[1 if self.ambiguous else 0 :]
+            for w in words[1 if self.ambiguous else 0 :]
             if w[:1].isupper() and not w.isupper()
         )
 
@@ -768,9 +772,11 @@ def _cut_run(run: str, initial: bool) -> tuple[_Piece, ...]:
                 word == "of"
                 and current
                 and _fold(current[-1]) not in _KIND_WORDS
-                and _country_follows(words, index + 1)
+                and (_country_follows(words, index + 1) or _is_full_name(current))
             ):
-                close()  # "Laurent Gbagbo of Ivory Coast", but "Bank of England"
+                # "Laurent Gbagbo of Ivory Coast", "Nico Rizzo of Loma Linda University",
+                # but "Bank of England", "Tree of Life"
+                close()
             if current:
                 current.append(word)
             index += 1
@@ -819,6 +825,18 @@ def _cut_run(run: str, initial: bool) -> tuple[_Piece, ...]:
             close(possessive)
     close()
     return tuple(pieces)
+
+
+def _is_full_name(words: list[str]) -> bool:
+    """Whether words before "of" read as a person's full name: two or three capitalised
+    words, none of them a particle, an acronym or a kind word ("Nico Rizzo")."""
+    return 2 <= len(words) <= 3 and all(
+        w[:1].isupper()
+        and not w.isupper()
+        and w not in NAME_PARTICLES
+        and _fold(w) not in _KIND_WORDS
+        for w in words
+    )
 
 
 def _country_follows(words: list[str], index: int) -> bool:
@@ -1276,7 +1294,16 @@ def _article_merges(names: dict[str, _Name]) -> dict[str, str]:
                 options.setdefault(short, []).append(key)
     merges: dict[str, str] = {}
     for short, longs in options.items():
-        if _mergeable(short, names[short]):
+        if not _mergeable(short, names[short]):
+            continue
+        # A first word merges only into a long form printed at least as often as it is alone:
+        # "Hossein" once beside "Hossein Amir-Abdollahian", never "Google" printed 30 times
+        # beside "Google Instant" twice.
+        alone = sum(names[short].printed.values())
+        longs = [
+            k for k in longs if k.endswith(" " + short) or sum(names[k].printed.values()) >= alone
+        ]
+        if longs:
             merges[short] = max(longs, key=lambda k: (names[k].weight, k))
     return merges
 

@@ -225,7 +225,9 @@ def automatic_tags(
                 continue
         seen.add(key)
         tags.append(tag)
-    return tags[: settings.max_tags]
+        if len(tags) == settings.max_tags:
+            break
+    return tags
 
 
 def assign_tags(

@@ -283,14 +283,19 @@ class CoveredText:
         self.text = text
         self.lowered = text.lower()
         self.covered = bytearray(len(text))
+        self.any_covered = False
         for match in matches:
             self.covered[match.start : match.end] = b"\x01" * (match.end - match.start)
+            self.any_covered = True
 
     def only_inside(self, name: str) -> bool:
         """True when `name` is printed in the text, and only where the matches cover it."""
+        if not self.any_covered:
+            return False
         haystack, needle = self.lowered, normalize_term(name).lower()
         if not needle or len(haystack) != len(self.text):  # lower() moved offsets: rare
             return False
+        covered, text = self.covered, self.text
         found = False
         start = haystack.find(needle)
         while start >= 0:
@@ -299,10 +304,11 @@ class CoveredText:
                 end == len(haystack) or not _is_word_char(haystack[end])
             )
             if bounded:
-                if any(
-                    not self.covered[i] and not self.text[i].isspace() for i in range(start, end)
-                ):
-                    return False
+                gap = covered.find(0, start, end)
+                while gap >= 0:  # an uncovered character: only a space may be one
+                    if not text[gap].isspace():
+                        return False
+                    gap = covered.find(0, gap + 1, end)
                 found = True
             start = haystack.find(needle, start + 1)
         return found

@@ -266,6 +266,46 @@ def test_short_forms_merge_into_the_full_name_in_the_article() -> None:
     assert set(tags[0].forms) == {"Teodora Vashchenko", "Vashchenko", "Teodora"}
 
 
+def test_a_company_is_not_merged_into_one_of_its_products() -> None:
+    ledger = (
+        "Quillsoft Ledger closes",
+        "Quillsoft said on Monday that Quillsoft Ledger would close. Quillsoft had 40 million "
+        "users last year, and Quillsoft will keep its other services. " + FILLER,
+    )
+    notes = (
+        "Quillsoft Notes grows",
+        "Quillsoft said Quillsoft Notes gained users. Quillsoft shares rose, and Quillsoft "
+        "plans to hire. " + FILLER,
+    )
+    tagger = EntityTagger([ledger, notes])
+    for title, body in (ledger, notes):
+        tags = tagger.tags(title, body)
+        company = [t for t in tags if t.name == "Quillsoft"]
+        assert company, names_of(tags)
+        assert company[0].forms == ("Quillsoft",)
+
+
+def test_a_word_capitalised_only_inside_a_long_name_is_no_name_alone() -> None:
+    body = (
+        "Prices fell, according to the Lowmarsh Grain Traders Association. Traders said "
+        "buyers were waiting for the new harvest. " + FILLER
+    )
+    found = names_of(tag("Grain prices fall", body))
+    assert "Lowmarsh Grain Traders Association" in found
+    assert "Traders" not in found
+
+
+def test_a_person_of_an_organisation_is_two_names() -> None:
+    body = (
+        "The study was led by Nadia Okonkwo-Baird of Lanmere Coastal University, who said "
+        "the results surprised her. " + FILLER
+    )
+    found = names_of(tag("Study", body))
+    assert "Nadia Okonkwo-Baird" in found
+    assert "Lanmere Coastal University" in found
+    assert not any(" of " in name for name in found)
+
+
 def test_short_forms_merge_into_the_long_form_the_corpus_shows() -> None:
     corpus = [
         ("Visit", "Teodora Vashchenko landed in Velmora. Vashchenko met the mayor."),
