@@ -50,7 +50,7 @@ DEFAULT_PAGINATION = 20
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["feeds", "safe_html", "redirects", "autotag"]
+PLUGINS = ["feeds", "safe_html", "redirects", "autotag", "related_stories"]
 
 # plugins/autotag: hand tags, then tags from the vocabulary, then names found in the
 # text (broadsheet.entities), at most AUTOTAG_MAX beyond the hand tags.
@@ -58,6 +58,13 @@ AUTOTAG_VOCABULARY = "tags.yml"  # in PATH
 AUTOTAG_MAX = 6
 AUTOTAG_MIN_SCORE = 0.0
 AUTOTAG_KINDS = None  # all of place, person, organisation, name
+
+# plugins/related_stories: under each article, the published articles to read next
+# (broadsheet.related): curator pins (Related:) first, then the best scores down to
+# the minimum; syndicated copies (Also_reported_by) and Not_related: slugs never.
+RELATED_STORIES_MAX = 5  # links per article, pins included; 0 shows none
+RELATED_STORIES_MIN_SCORE = 0.2  # the lowest score linked
+RELATED_STORIES_HALF_LIFE_DAYS = 30.0  # days apart at which age costs a link 15 %
 
 # Metadata is plain text and the theme escapes it all: only bodies and summaries,
 # sanitised by plugins/safe_html, are marked |safe in the templates. Metadata URLs go

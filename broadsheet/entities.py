@@ -27,17 +27,16 @@
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 
+from broadsheet.perf import collection_paused
 from broadsheet.text import (
     NAME_PARTICLES,
     markdown_blocks,
@@ -1415,19 +1414,6 @@ def _by_score(scored: tuple[float, str, _Name]) -> float:
     return -scored[0]
 
 
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: fitting allocates hundreds of thousands of small
-    objects and no cycles, and the collector's passes over them cost a fifth of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class EntityTagger:
     """Fit once on the whole corpus (document frequencies, variant merging), then tag each
     article."""
@@ -1440,7 +1426,7 @@ class EntityTagger:
         self._labels: dict[str, tuple[str, str]] = {}
         self._shared: set[str] = set()  # short forms merged into different long forms
         self._documents = 0
-        with _collection_paused():
+        with collection_paused():
             self._fit(list(documents))
 
     def _fit(self, documents: list[tuple[str, str]]) -> None:

@@ -1,4 +1,5 @@
-"""What the Pelican plugins share that needs no Pelican: whether a build lists one."""
+"""What the Pelican plugins share that needs no Pelican: whether a build lists one, and
+where a generator keeps its articles."""
 
 from __future__ import annotations
 
@@ -16,3 +17,25 @@ def plugin_listed(settings: Mapping, name: str) -> bool:
         if listed == name or listed.endswith("." + name):
             return True
     return False
+
+
+# Where Pelican's ArticlesGenerator keeps what it read: published, hidden and draft
+# articles and their translations.
+ARTICLE_LISTS = (
+    "articles",
+    "translations",
+    "hidden_articles",
+    "hidden_translations",
+    "drafts",
+    "drafts_translations",
+)
+
+
+def every_article(article_generator) -> list:
+    """Every article the generator holds, each once, in list order."""
+    found = {
+        id(article): article
+        for name in ARTICLE_LISTS
+        for article in getattr(article_generator, name, None) or ()
+    }
+    return list(found.values())

@@ -42,7 +42,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.urlwrappers import Tag
 
-from broadsheet.plugins import plugin_listed
+from broadsheet.plugins import every_article, plugin_listed
 from broadsheet.tagging import (
     AssignedTag,
     AutotagSettings,
@@ -55,14 +55,6 @@ from broadsheet.vocabulary import Vocabulary, load_vocabulary
 
 PLUGIN_NAME = "autotag"
 DEFAULT_VOCABULARY = "tags.yml"
-ARTICLE_LISTS = (
-    "articles",
-    "translations",
-    "hidden_articles",
-    "hidden_translations",
-    "drafts",
-    "drafts_translations",
-)
 
 
 def plugin_enabled(settings: dict) -> bool:
@@ -123,14 +115,7 @@ def autotag_articles(article_generator) -> None:
         return
     options = AutotagSettings.from_settings(settings)
     vocabulary = read_vocabulary(settings)
-    contents = sorted(
-        (
-            article
-            for name in ARTICLE_LISTS
-            for article in getattr(article_generator, name, None) or ()
-        ),
-        key=lambda article: article.source_path,
-    )
+    contents = sorted(every_article(article_generator), key=lambda article: article.source_path)
     assigned = tag_articles([taggable(article) for article in contents], vocabulary, options)
     for article, tags in zip(contents, assigned, strict=True):
         if tags or hasattr(article, "tags"):

@@ -1,0 +1,502 @@
+"""Related stories: for every article, the few others a reader should read next.
+
+`RelatedIndex` is built once over the whole site; `related_stories` then picks each
+article's links. The stages:
+
+1. Terms: the title's and the body's words, lower-cased, split at punctuation; stop
+   words, numbers and contractions out, a plural "s" off; the title counts
+   `TITLE_WEIGHT` times. A term weighs (1 + log tf) * idf; terms of one article only
+   are dropped (they can link nothing), and only an article's `MAX_TERMS` heaviest are
+   kept, so vectors stay short however long the article. Vectors are L2-normalised.
+2. Neighbours: each article's `QUERY_TERMS` heaviest terms are matched against the
+   postings of every term, one sparse product (scipy) per block of `BLOCK` articles,
+   and each row's best are picked in linear time. A term's postings are only the
+   `MAX_POSTINGS` articles it weighs most in, so the work per article stays bounded
+   as the site grows: the cost grows about linearly, never with all pairs.
+3. Expansion: each vector gets its `EXPANSION_NEIGHBOURS` nearest neighbours' vectors
+   added, weighted by similarity (neighbours under `EXPANSION_MIN_SIMILARITY` not at
+   all; weights summing to at most `EXPANSION_WEIGHT`), and the neighbours are found
+   again with these vectors. An article's story is what it shares with the articles
+   most like it: this separates the same event's coverage from articles that share a
+   few words, and an article with no close neighbour is left almost as it was.
+4. Score: the expanded similarity times (1 + `TAG_WEIGHT` x the shared tags' weights;
+   a tag's weight is its idf over log(n + 1), at most 1) times a recency factor: two
+   articles `half_life_days` apart keep 1 - RECENCY_SHARE / 2 of their score, a year
+   apart about 1 - RECENCY_SHARE; undated ones keep all of it.
+5. Links: the article itself, its syndicated copies and banned keys out; pinned keys
+   first, as given; then the best scores down to `min_score`, at most `max_links` in
+   all. Equal scores (to six places) go to the more recent article, then the smaller
+   key. Everything is deterministic for the same stories in the same order.
+
+Bodies are plain text: the plugin (`plugins/related_stories`) passes each article's
+rendered HTML through `broadsheet.tagging.html_text` (markup and link addresses would
+otherwise count as words). Pure functions over plain data; numpy and scipy do the
+sparse algebra (measured in docs/PERFORMANCE.md against plain Python: see there).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from scipy import sparse
+
+from broadsheet.errors import BroadsheetError
+from broadsheet.perf import collection_paused
+
+# Stage 1
+TITLE_WEIGHT = 3
+MAX_TERMS = 64
+CHUNK_WORDS = 1_000_000  # word counts are moved into numpy arrays every this many
+# Stage 2
+QUERY_TERMS = 32
+MAX_POSTINGS = 100
+CANDIDATES = 30  # neighbours kept per article, before exclusions and the minimum score
+BLOCK = 512  # articles per sparse product
+PADDED_CELLS = 4_000_000  # the most cells of one padded array when pruning long rows
+# Stage 3
+EXPANSION_NEIGHBOURS = 10
+EXPANSION_WEIGHT = 2.0
+EXPANSION_MIN_SIMILARITY = 0.05
+EXPANSION_FLOOR = 1.0  # neighbour weights are divided by max(their sum, this)
+# Stage 4
+TAG_WEIGHT = 0.05
+RECENCY_SHARE = 0.3
+
+DEFAULT_MAX_LINKS = 5
+DEFAULT_MIN_SCORE = 0.2
+DEFAULT_HALF_LIFE_DAYS = 30.0
+
+STOP_WORDS = frozenset(
+    str.split(
+        """
+a about above after again against ago all almost also although always am among an and
+another any anyone anything are around as at away back be became because become been
+before being below between both but by came can cannot could did do does doing done down
+during each either else even ever every few first for from further get gets getting got
+had has have having he her here hers herself him himself his how however i if in including
+into is it its itself just last least less like made make many may me might more most much
+must my myself near need never new next no nor not now of off often on once one only onto
+or other others our ours ourselves out over own per put rather said same say says see seen
+several she should since so some still such take than that the their theirs them themselves
+then there these they this those though three through thus to too took two under until up
+upon us use used very via was way we well were what when where whether which while who whom
+whose why will with within without would yet you your yours yourself yourselves mr mrs ms
+told year years week weeks day days time times people according added back going want
+"""
+    )
+)
+
+
+class RelatedError(BroadsheetError):
+    """A related-stories setting is not valid."""
+
+
+@dataclass(frozen=True)
+class Story:
+    """What related-story links need of an article. `key` is its slug."""
+
+    key: str
+    title: str
+    body: str  # plain text (markup and link addresses would count as words)
+    date: datetime | None = None
+    tags: tuple[str, ...] = ()
+    duplicates: frozenset[str] = frozenset()  # keys of its syndicated copies
+    pinned: tuple[str, ...] = ()  # Related: keys, in the curator's order
+    banned: frozenset[str] = frozenset()  # Not_related: keys
+
+
+@dataclass(frozen=True)
+class RelatedSettings:
+    """How many links, how similar at least, and how fast age counts against a link."""
+
+    max_links: int = DEFAULT_MAX_LINKS
+    min_score: float = DEFAULT_MIN_SCORE
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS
+
+    @classmethod
+    def from_settings(cls, settings) -> RelatedSettings:
+        """Read and check RELATED_STORIES_MAX, _MIN_SCORE and _HALF_LIFE_DAYS."""
+        max_links = settings.get("RELATED_STORIES_MAX", DEFAULT_MAX_LINKS)
+        if isinstance(max_links, bool) or not isinstance(max_links, int) or max_links < 0:
+            raise RelatedError(
+                f"RELATED_STORIES_MAX must be a whole number >= 0 (got {max_links!r})"
+            )
+        min_score = settings.get("RELATED_STORIES_MIN_SCORE", DEFAULT_MIN_SCORE)
+        if (
+            isinstance(min_score, bool)
+            or not isinstance(min_score, int | float)
+            or math.isnan(min_score)
+        ):
+            raise RelatedError(f"RELATED_STORIES_MIN_SCORE must be a number (got {min_score!r})")
+        half_life = settings.get("RELATED_STORIES_HALF_LIFE_DAYS", DEFAULT_HALF_LIFE_DAYS)
+        if (
+            isinstance(half_life, bool)
+            or not isinstance(half_life, int | float)
+            or not half_life > 0
+        ):
+            raise RelatedError(
+                f"RELATED_STORIES_HALF_LIFE_DAYS must be a number > 0 (got {half_life!r})"
+            )
+        return cls(max_links, float(min_score), float(half_life))
+
+
+@dataclass(frozen=True)
+class Link:
+    """One related story: its key, its score, and whether a curator pinned it."""
+
+    key: str
+    score: float
+    pinned: bool = False
+
+
+# Punctuation to spaces (the apostrophe kept, curly ones straightened), so that splitting
+# at whitespace gives the words: much faster than a regex over millions of words.
+_SPLITTER = str.maketrans(
+    {char: " " for char in string.punctuation.replace("'", "") + "“”‘«»‹›–—―…·•¡¿§¶†‡"} | {"’": "'"}
+)
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
+
+
+def _words(text: str) -> list[str]:
+    """A text's words, lower-cased, split at whitespace and punctuation."""
+    return text.lower().translate(_SPLITTER).split()
+
+
+def _term_of(word: str) -> str | None:
+    """A lower-case word as a term, or None for a stop word, a number, a stray letter or
+    a contraction ("didn't")."""
+    if not word.isalnum():
+        if "'" in word:
+            if word.endswith("n't"):
+                return None
+            word = word.split("'")[0]  # "iran's" -> "iran"
+        word = _NOT_ALNUM_RE.sub("", word)
+    if len(word) < 2 or word in STOP_WORDS or word.isdigit():
+        return None
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+        if word in STOP_WORDS:
+            return None
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """The words of a text that carry its subject: lower case, no stop words or numbers,
+    a plural "s" off words of more than three letters."""
+    found = (_term_of(word) for word in _words(text))
+    return [term for term in found if term is not None]
+
+
+def _term_matrix(documents: Sequence[tuple[str, str]]) -> sparse.csr_matrix:
+    """Rows of term counts (the title's counted TITLE_WEIGHT times). Each distinct word
+    is turned into a term once for the whole corpus; the per-word work is done by
+    Counter and map, in C."""
+    term_ids: dict[str, int] = {}
+    word_ids: dict[str, int] = {}  # word as found -> term id, -1 for no term
+    lengths: list[int] = []
+    chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (term ids, counts) per CHUNK articles
+    indices: list[int] = []
+    data: list[int] = []
+    for title, body in documents:
+        counts = Counter(_words(body))
+        for word in _words(title):
+            counts[word] += TITLE_WEIGHT
+        ids = list(map(word_ids.get, counts))
+        if None in ids:
+            for position, word in enumerate(counts):
+                if ids[position] is None:
+                    term = _term_of(word)
+                    found = -1 if term is None else term_ids.setdefault(term, len(term_ids))
+                    ids[position] = word_ids[word] = found
+        indices += ids
+        data += counts.values()
+        lengths.append(len(ids))
+        if len(indices) > CHUNK_WORDS:  # machine integers take a fraction of a list's memory
+            chunks.append((np.array(indices, dtype=np.int32), np.array(data, dtype=np.float32)))
+            indices, data = [], []
+    chunks.append((np.array(indices, dtype=np.int32), np.array(data, dtype=np.float32)))
+    columns = np.concatenate([ids for ids, _ in chunks])
+    values = np.concatenate([counted for _, counted in chunks])
+    del chunks
+    keep = columns >= 0
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    per_row = np.bincount(rows[keep], minlength=len(lengths))
+    del rows
+    indptr = np.concatenate(([0], np.cumsum(per_row)))
+    shape = (len(documents), max(1, len(term_ids)))
+    matrix = sparse.csr_matrix((values[keep], columns[keep], indptr), shape=shape)
+    matrix.sum_duplicates()  # words of one term ("case", "cases") summed
+    return matrix
+
+
+def _row_ids(matrix: sparse.csr_matrix) -> np.ndarray:
+    """The row of every stored entry."""
+    return np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+
+
+def _padded(matrix: sparse.csr_matrix, fill: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A CSR matrix's rows side by side in a dense array, padded with `fill`: (values,
+    row of each entry, column of each entry in the padded array)."""
+    lengths = np.diff(matrix.indptr)
+    rows = _row_ids(matrix)
+    columns = np.arange(matrix.nnz) - matrix.indptr[rows]
+    values = np.full((matrix.shape[0], max(1, int(lengths.max(initial=0)))), fill, np.float32)
+    values[rows, columns] = matrix.data
+    return values, rows, columns
+
+
+def _keep_heaviest(matrix: sparse.csr_matrix, limit: int) -> sparse.csr_matrix:
+    """Each row's `limit` largest entries (and any equal to the last of them), the rest
+    dropped. The long rows are partitioned in linear time, in chunks of at most
+    PADDED_CELLS cells, so one very long row costs no more memory than it must."""
+    matrix = sparse.csr_matrix(matrix)
+    lengths = np.diff(matrix.indptr)
+    long_rows = np.nonzero(lengths > limit)[0]
+    if not len(long_rows):
+        return matrix
+    long_rows = long_rows[np.argsort(lengths[long_rows], kind="stable")]
+    keep = np.ones(matrix.nnz, dtype=bool)
+    start = 0
+    while start < len(long_rows):
+        end = start + 1
+        while end < len(long_rows) and lengths[long_rows[end]] * (end - start + 1) <= PADDED_CELLS:
+            end += 1
+        chunk = long_rows[start:end]
+        part = matrix[chunk]
+        values, rows, columns = _padded(part, -np.inf)
+        threshold = -np.partition(-values, limit - 1, axis=1)[:, limit - 1]
+        keep[matrix.indptr[chunk][rows] + columns] = part.data >= threshold[rows]
+        start = end
+    kept_per_row = np.bincount(_row_ids(matrix)[keep], minlength=matrix.shape[0])
+    indptr = np.concatenate(([0], np.cumsum(kept_per_row)))
+    return sparse.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape)
+
+
+def _normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags((1.0 / norms).astype(np.float32)) @ matrix)
+
+
+def _top_neighbours(
+    query: sparse.csr_matrix, index: sparse.csr_matrix, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of `query`, the `count` rows of `index` with the largest dot product
+    (the row itself left out): (indices, scores), best first, ties by index; -1 and 0
+    where fewer rows share a term. One sparse product per block of rows: only the pairs
+    that share a term are ever stored, and each row's best are picked in linear time."""
+    n = query.shape[0]
+    count = max(0, min(count, n - 1))
+    indices = np.full((n, count), -1, dtype=np.int64)
+    scores = np.zeros((n, count), dtype=np.float32)
+    if count == 0:
+        return indices, scores
+    # A term's postings: only the MAX_POSTINGS articles it weighs most in. A word in
+    # thousands of articles says little about any pair of them, and the cost of the
+    # product stays near linear in the number of articles.
+    index_t = _keep_heaviest(sparse.csr_matrix(index.T), MAX_POSTINGS)
+    for start in range(0, n, BLOCK):
+        end = min(n, start + BLOCK)
+        product = sparse.csr_matrix(query[start:end] @ index_t)
+        rows = _row_ids(product)
+        product.data[(product.indices == rows + start) | (product.data < 0)] = 0.0
+        product.eliminate_zeros()
+        if not product.nnz:
+            continue
+        # Each row's entries side by side, padded with -1, then partitioned.
+        values, rows, columns = _padded(product, -1.0)
+        if values.shape[1] < count:
+            values = np.pad(values, ((0, 0), (0, count - values.shape[1])), constant_values=-1)
+        others = np.full(values.shape, -1, dtype=np.int32)
+        others[rows, columns] = product.indices
+        width = values.shape[1]
+        if width > count:
+            best = np.argpartition(-values, count - 1, axis=1)[:, :count]
+            values = np.take_along_axis(values, best, axis=1)
+            others = np.take_along_axis(others, best, axis=1)
+        order = np.lexsort((others, -values), axis=1)[:, :count]
+        values = np.take_along_axis(values, order, axis=1)
+        others = np.take_along_axis(others, order, axis=1)
+        others[values <= 0] = -1
+        values[values <= 0] = 0.0
+        indices[start:end] = others
+        scores[start:end] = values
+    return indices, scores
+
+
+def _neighbours(
+    vectors: sparse.csr_matrix, count: int, query_terms: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's `count` nearest rows by cosine, from its `query_terms` heaviest terms
+    against the other rows' kept terms (exact when a row has no more terms than that)."""
+    return _top_neighbours(_keep_heaviest(vectors, query_terms), vectors, count)
+
+
+class RelatedIndex:
+    """Text similarity between the articles of one site, fitted once."""
+
+    def __init__(self, documents: Sequence[tuple[str, str]], candidates: int = CANDIDATES):
+        with collection_paused():
+            counts = _term_matrix(documents)
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        idf = np.log((n + 1) / (df + 1)).astype(np.float32) + np.float32(1e-3)
+        weighted = counts.copy()
+        weighted.data = (1.0 + np.log(weighted.data)).astype(np.float32)
+        weighted.data[df[weighted.indices] < 2] = 0.0  # a term of one article links nothing
+        weighted.eliminate_zeros()
+        weighted = sparse.csr_matrix(weighted @ sparse.diags(idf))
+        self.vectors = _normalised(_keep_heaviest(weighted, MAX_TERMS))
+        self.size = n
+        self.candidates = candidates
+        self.expanded = self._expand(self.vectors)
+        self.indices, self.scores = _neighbours(self.expanded, candidates, QUERY_TERMS)
+
+    def _expand(self, vectors: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Stage 3: each vector plus its nearest neighbours' weighted by similarity (their
+        weights summing to at most EXPANSION_WEIGHT), renormalised."""
+        if self.size < 3 or EXPANSION_WEIGHT == 0:
+            return vectors
+        indices, scores = _neighbours(vectors, EXPANSION_NEIGHBOURS, QUERY_TERMS)
+        rows = np.repeat(np.arange(self.size), indices.shape[1])
+        cols = indices.ravel()
+        values = scores.ravel()
+        keep = (cols >= 0) & (values >= EXPANSION_MIN_SIMILARITY)
+        mix = sparse.csr_matrix(
+            (values[keep], (rows[keep], cols[keep])), shape=(self.size, self.size)
+        )
+        total = np.maximum(np.asarray(mix.sum(axis=1)).ravel(), EXPANSION_FLOOR)
+        mix = sparse.csr_matrix(sparse.diags((EXPANSION_WEIGHT / total).astype(np.float32)) @ mix)
+        parts = []
+        for start in range(0, self.size, BLOCK):  # in blocks: the sums are wide before pruning
+            end = min(self.size, start + BLOCK)
+            part = vectors[start:end] + sparse.csr_matrix(mix[start:end] @ vectors)
+            parts.append(_keep_heaviest(part, MAX_TERMS))
+        return _normalised(sparse.vstack(parts, format="csr"))
+
+    def similar(self, row: int) -> list[tuple[int, float]]:
+        """Row's candidate neighbours and their text similarity, best first."""
+        return [
+            (int(i), float(s))
+            for i, s in zip(self.indices[row], self.scores[row], strict=True)
+            if i >= 0
+        ]
+
+
+def _tag_weights(stories: Sequence[Story]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Each story's tags as a 0/1 row, and each tag's weight: its idf over the stories
+    divided by log(n + 1), so one tag weighs at most 1 (case and accents of a tag's
+    spelling do not matter)."""
+    ids: dict[str, int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
+    for row, story in enumerate(stories):
+        for tag in {_tag_key(t) for t in story.tags} - {""}:
+            rows.append(row)
+            columns.append(ids.setdefault(tag, len(ids)))
+    n = len(stories)
+    matrix = sparse.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, columns)), shape=(n, max(1, len(ids)))
+    )
+    df = np.bincount(np.asarray(columns, dtype=np.int64), minlength=matrix.shape[1])
+    weights = np.log((n + 1) / (df + 1)) / (math.log(n + 1) or 1.0)
+    return matrix, weights.astype(np.float32)
+
+
+def _tag_key(tag: str) -> str:
+    """A tag compared without case or accents."""
+    decomposed = unicodedata.normalize("NFKD", tag.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _days(date: datetime | None) -> float:
+    """A date as days since the epoch; a date without a zone is taken as UTC; NaN for none."""
+    if date is None:
+        return math.nan
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    return date.timestamp() / 86400.0
+
+
+def recency_factor(days_apart: np.ndarray | float, half_life_days: float) -> np.ndarray:
+    """What share of a link's score survives the days between two articles (all of it
+    when either is undated: NaN days)."""
+    factor = (
+        1.0 - RECENCY_SHARE + RECENCY_SHARE * np.power(0.5, np.abs(days_apart) / half_life_days)
+    )
+    return np.where(np.isnan(factor), 1.0, factor)
+
+
+def candidate_scores(
+    stories: Sequence[Story], index: RelatedIndex, half_life_days: float
+) -> np.ndarray:
+    """Stage 4 for every candidate pair at once: similarity times the tag bonus times the
+    recency factor (n x candidates; 0 where there is no candidate)."""
+    rows = np.repeat(np.arange(index.size), index.indices.shape[1])
+    others = index.indices.ravel()
+    present = others >= 0
+    scores = index.scores.ravel().astype(np.float64)
+    tags, weights = _tag_weights(stories)
+    if tags.nnz:
+        weighted = sparse.csr_matrix(tags @ sparse.diags(weights))
+        pairs_rows, pairs_others = rows[present], others[present]
+        shared = np.asarray(tags[pairs_rows].multiply(weighted[pairs_others]).sum(axis=1))
+        bonus = np.ones_like(scores)
+        bonus[present] = 1.0 + TAG_WEIGHT * shared.ravel()
+        scores *= bonus
+    days = np.asarray([_days(s.date) for s in stories], dtype=np.float64)
+    apart = np.where(present, days[rows] - days[np.where(present, others, 0)], math.nan)
+    scores *= recency_factor(apart, half_life_days)
+    scores[~present] = 0.0
+    return scores.reshape(index.indices.shape)
+
+
+def related_stories(
+    stories: Sequence[Story], settings: RelatedSettings | None = None
+) -> dict[str, list[Link]]:
+    """Every story's related links, best first (stage 5), keyed by story key."""
+    settings = settings or RelatedSettings()
+    stories = list(stories)
+    by_key = {story.key: row for row, story in enumerate(stories)}
+    links: dict[str, list[Link]] = {story.key: [] for story in stories}
+    if not stories or settings.max_links == 0:
+        return links
+    index = RelatedIndex([(s.title, s.body) for s in stories])
+    scores = np.round(candidate_scores(stories, index, settings.half_life_days), 6)
+    # Order each row's candidates: score, then the more recent, then the smaller key.
+    days = np.asarray([_days(s.date) for s in stories], dtype=np.float64)
+    key_rank = np.empty(len(stories), dtype=np.int64)
+    key_rank[sorted(range(len(stories)), key=lambda row: stories[row].key)] = np.arange(
+        len(stories)
+    )
+    others = np.maximum(index.indices, 0)
+    recent = np.nan_to_num(days[others], nan=-np.inf)
+    order = np.lexsort((key_rank[others], -recent, -scores), axis=1)
+    for row, story in enumerate(stories):
+        excluded = {story.key, *story.duplicates, *story.banned}
+        chosen: list[Link] = []
+        for key in story.pinned:
+            if key in by_key and key not in excluded and all(c.key != key for c in chosen):
+                chosen.append(Link(key, 1.0, pinned=True))
+        taken = {link.key for link in chosen} | excluded
+        for position in order[row]:
+            if len(chosen) >= settings.max_links:
+                break
+            score = float(scores[row, position])
+            if index.indices[row, position] < 0 or score < settings.min_score or score <= 0:
+                break
+            candidate = stories[index.indices[row, position]]
+            if candidate.key in taken or story.key in candidate.duplicates:
+                continue
+            taken.add(candidate.key)
+            chosen.append(Link(candidate.key, score))
+        links[story.key] = chosen[: settings.max_links]
+    return links

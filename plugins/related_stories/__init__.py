@@ -1,0 +1,5 @@
+"""Broadsheet related stories: the few other articles a reader should read next."""
+
+from .related_stories import register
+
+__all__ = ["register"]

@@ -1,0 +1,232 @@
+"""Give every article ``related_stories``: the published articles to read next, best first.
+
+The analysis (text similarity, shared tags, recency, pins and bans) lives in
+``broadsheet.related`` and needs no Pelican; this plugin turns the articles Pelican
+read into its ``Story`` objects and hands the links back as article objects, so the
+theme can print each one's title, URL, source and date.
+
+Settings (read from the build's own settings, each with a default; a bad value
+stops the build with one line, ``RelatedError``):
+
+- ``RELATED_STORIES_MAX``: links per article at most, pins included (default 5;
+  0 adds none).
+- ``RELATED_STORIES_MIN_SCORE``: the lowest score linked (default 0.2); pins are
+  shown whatever their score.
+- ``RELATED_STORIES_HALF_LIFE_DAYS``: how fast the time between two articles counts
+  against a link (default 30).
+
+Metadata (Pelican lower-cases the keys):
+
+- ``Related: slug, slug``: the curator's pins, shown first, in this order.
+- ``Not_related: slug, slug``: never linked from this article.
+- ``Also_reported_by: Outlet <url>; Outlet <url>``: syndicated copies of this
+  article. Another article whose ``Source_url`` is one of those URLs is a copy, and
+  neither of the two links the other.
+
+A ``Related`` or ``Not_related`` slug that no article has is logged as a warning
+naming the article's file and the slug, and ignored; the build goes on.
+
+Which articles. Every article the generator read gets the attribute, an empty list
+when nothing qualifies: published articles, hidden ones and drafts. Links only ever
+point at published articles. The published articles' links are found among the
+published articles alone, so a draft never changes a published page; drafts and
+hidden articles are then placed among the published ones in a second pass, made
+only when there are any.
+
+Text. Each article is its title and the words of ``article._content``, its body as
+read, with the tags stripped (``broadsheet.tagging.html_text``): tag and attribute
+names (``href``, ``nofollow``) and link hosts are words to the analysis, and two
+unrelated stories that both quote links would otherwise look alike. Never
+``article.content``: reading it in this signal would cache the body before Pelican
+can resolve its internal links (``{filename}…``). Tags are the article's tags, the
+automatic ones included (``plugins/autotag`` runs earlier, at pretaxonomy).
+
+Order. Articles are sorted by source path before the analysis, so two builds of the
+same content give the same links. An article is known by its slug; should two
+articles share one (their URLs differ by date), the second by source path is
+still linked by the analysis, but a ``Related`` entry naming the slug means the
+first published one, and a ``Not_related`` entry bans both.
+
+Signal. ``article_generator_finalized``, once every article is read and tagged.
+Pelican's signals are process-global, so the handler does nothing unless
+``related_stories`` is in the running build's ``PLUGINS``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime
+
+from pelican import signals
+
+from broadsheet.plugins import every_article, plugin_listed
+from broadsheet.related import RelatedSettings, Story, related_stories
+from broadsheet.sanitize import outlet_mentions, safe_url
+from broadsheet.tagging import html_text
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "related_stories"
+
+
+def plugin_enabled(settings: dict) -> bool:
+    """True when the running build lists this plugin (by name or as a module)."""
+    return plugin_listed(settings, PLUGIN_NAME)
+
+
+def split_slugs(value) -> tuple[str, ...]:
+    """A comma-separated list of slugs, in order, without blanks or repeats."""
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        value = ",".join(str(item) for item in value)
+    slugs: list[str] = []
+    for slug in str(value).split(","):
+        slug = slug.strip()
+        if slug and slug not in slugs:
+            slugs.append(slug)
+    return tuple(slugs)
+
+
+def source_path(article) -> str:
+    """The article's file, relative to the content folder when Pelican knows it."""
+    return article.relative_source_path or article.source_path
+
+
+def article_date(article) -> datetime | None:
+    """The article's date; None for a draft Pelican dated datetime.max for want of one."""
+    date = getattr(article, "date", None)
+    if date is None or date.replace(tzinfo=None) == datetime.max:
+        return None
+    return date
+
+
+def own_url(article) -> str | None:
+    """The article's Source_url, as the theme would link it."""
+    return safe_url(str(article.metadata.get("source_url") or "")) or None
+
+
+def copy_urls(article) -> list[str]:
+    """The URLs of the syndicated copies its Also_reported_by lists."""
+    mentions = outlet_mentions(str(article.metadata.get("also_reported_by") or ""))
+    return [url for _, url in mentions if url]
+
+
+def read_articles(article_generator) -> list:
+    """Every article the generator holds, each once, sorted by source path."""
+    return sorted(every_article(article_generator), key=source_path)
+
+
+def is_published(article) -> bool:
+    """True for an article readers can reach from the site's lists: only those are linked."""
+    return article.status == "published"
+
+
+def story_keys(contents: list) -> tuple[list[str], dict[str, list[str]]]:
+    """Each article's key (its slug, made unique), and each slug's keys, published first."""
+    keys: list[str] = []
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    taken: set[str] = set()
+    for article in contents:
+        slug = str(article.slug)
+        key = slug if slug not in taken else f"{slug}#{source_path(article)}"
+        taken.add(key)
+        keys.append(key)
+    order = sorted(range(len(contents)), key=lambda i: not is_published(contents[i]))
+    for i in order:
+        by_slug[str(contents[i].slug)].append(keys[i])
+    return keys, by_slug
+
+
+def named_keys(article, field: str, by_slug: dict[str, list[str]]) -> list[list[str]]:
+    """The keys each slug of a Related/Not_related entry names; unknown slugs warned of."""
+    named = []
+    for slug in split_slugs(article.metadata.get(field)):
+        keys = by_slug.get(slug)
+        if keys:
+            named.append(keys)
+        else:
+            logger.warning(
+                "%s: %s names %r, which is no article's slug; ignored",
+                source_path(article),
+                field.capitalize(),
+                slug,
+            )
+    return named
+
+
+def duplicate_keys(contents: list, keys: list[str]) -> dict[str, set[str]]:
+    """Each article's syndicated copies, both ways: A lists B's Source_url, or B lists A's."""
+    by_url: dict[str, list[str]] = defaultdict(list)
+    for article, key in zip(contents, keys, strict=True):
+        url = own_url(article)
+        if url:
+            by_url[url].append(key)
+    duplicates: dict[str, set[str]] = defaultdict(set)
+    for article, key in zip(contents, keys, strict=True):
+        for url in copy_urls(article):
+            for other in by_url.get(url, ()):
+                if other != key:
+                    duplicates[key].add(other)
+                    duplicates[other].add(key)
+    return duplicates
+
+
+def build_stories(contents: list) -> list[Story]:
+    """One Story per article, in the same order."""
+    keys, by_slug = story_keys(contents)
+    published = {key for article, key in zip(contents, keys, strict=True) if is_published(article)}
+    duplicates = duplicate_keys(contents, keys)
+    stories = []
+    for article, key in zip(contents, keys, strict=True):
+        pins = [named[0] for named in named_keys(article, "related", by_slug)]
+        bans = [ban for named in named_keys(article, "not_related", by_slug) for ban in named]
+        tags = getattr(article, "tags", None) or ()
+        stories.append(
+            Story(
+                key=key,
+                title=str(getattr(article, "title", "") or ""),
+                body=html_text(article._content or ""),
+                date=article_date(article),
+                tags=tuple(tag.name for tag in tags),
+                duplicates=frozenset(duplicates.get(key, ())),
+                pinned=tuple(pin for pin in pins if pin in published),
+                banned=frozenset(bans),
+            )
+        )
+    return stories
+
+
+def find_links(contents: list, stories: list[Story], options: RelatedSettings) -> dict:
+    """Each story's links: published ones among the published, the rest placed among them."""
+    published = [s for a, s in zip(contents, stories, strict=True) if is_published(a)]
+    others = [s for a, s in zip(contents, stories, strict=True) if not is_published(a)]
+    links = related_stories(published, options)
+    if others and options.max_links > 0:
+        unpublished = frozenset(story.key for story in others)
+        placed = related_stories(
+            published + [replace(s, banned=s.banned | unpublished) for s in others], options
+        )
+        links.update({story.key: placed[story.key] for story in others})
+    return links
+
+
+def add_related_stories(article_generator) -> None:
+    """Give every article the generator read its related published articles, best first."""
+    settings = article_generator.settings
+    if not plugin_enabled(settings):
+        return
+    options = RelatedSettings.from_settings(settings)
+    contents = read_articles(article_generator)
+    stories = build_stories(contents)
+    links = find_links(contents, stories, options)
+    by_key = {story.key: article for article, story in zip(contents, stories, strict=True)}
+    for article, story in zip(contents, stories, strict=True):
+        article.related_stories = [by_key[link.key] for link in links.get(story.key, ())]
+
+
+def register() -> None:
+    """Connect the related-stories pass to Pelican."""
+    signals.article_generator_finalized.connect(add_related_stories)
