@@ -159,7 +159,8 @@ def test_demo_corpus_builds_and_the_wire_copy_is_credited_on_the_original(tmp_pa
     counts = json.loads(imported.stdout)["counts"]
     # two copies of the AFP tuna story (a scrape and a feed entry) fold into the first
     assert counts["duplicate"] == 2 and counts["failed"] == 0
-    scrapes, pages, feed_entries = len(list(SAMPLES.glob("*.txt"))), 1, 2
+    scrapes, pages = len(list(SAMPLES.glob("*.txt"))), len(list(SAMPLES.glob("*.html")))
+    feed_entries = 2
     assert counts["imported"] == scrapes + pages + feed_entries - 2
     built = runner.invoke(
         tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
@@ -176,3 +177,27 @@ def test_demo_corpus_builds_and_the_wire_copy_is_credited_on_the_original(tmp_pa
     feed = feedparser.parse((output / "feeds" / "all.atom.xml").read_bytes())
     assert not feed.bozo
     assert len(feed.entries) == counts["imported"]
+    # Each demo event with follow-up coverage links its other reports first.
+    events = [
+        [
+            "2025/03/night-ferry-to-kessel-island-returns-after-two-year-pause",
+            "2025/03/shift-workers-say-night-ferry-timetable-leaves-them-stranded-at-weekends",
+            "2025/03/kessel-island-night-ferry-to-add-friday-sailings-for-the-herring-season",
+        ],
+        [
+            "2025/01/tea-prices-slide-at-mombasa-auction-as-buyers-hold-back",
+            "2025/02/mombasa-tea-auction-ends-four-week-slide-as-middle-east-buyers-return",
+            "2025/02/nyamira-tea-growers-demand-bonus-advance-as-auction-slump-bites",
+        ],
+        [
+            "2025/06/northgate-to-move-to-three-weekly-bin-collections-despite-4000-name-petition",
+            "2025/06/northgate-bin-petitioners-launch-legal-challenge-to-three-weekly-collections",
+            "2025/06/northgate-sets-out-three-weekly-bin-plan-as-legal-challenge-looms",
+        ],
+    ]
+    for event in events:
+        for page in event:
+            html = (output / f"{page}.html").read_text(encoding="utf-8")
+            links = BeautifulSoup(html, "lxml").select("aside.related-stories li a")
+            shown = ["/".join(a["href"].split("/")[-3:]).removesuffix(".html") for a in links]
+            assert sorted(shown[:2]) == sorted(set(event) - {page}), (page, shown)
