@@ -39,7 +39,7 @@ from soupsieve import SelectorSyntaxError
 
 from broadsheet.errors import CleanError
 from broadsheet.markdown import BodyBlock, escape_inline, markdown_link
-from broadsheet.sanitize import safe_url
+from broadsheet.sanitize import safe_url, strip_tracking
 from broadsheet.sources import Outlet
 from broadsheet.textclean import (
     AGENCY,
@@ -671,6 +671,8 @@ def _render(block: _Block, base: str | None) -> None:
     linked_words = 0
     for text, href in block.runs:
         url = safe_url(href, base=base) if href else None
+        if url:
+            url = strip_tracking(url, keep_fragment=True)
         words = _squash(text)
         if url and words:
             linked_words += len(words.split())

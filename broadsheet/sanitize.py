@@ -84,8 +84,9 @@ _TAG_ATTRIBUTE = re.compile(r'\s+([^\s"\'>/=]+)(?:="([^"]*)")?')
 _MENTION = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<url>[^<>]*)>$")
 
 
-def strip_tracking(url: str) -> str:
-    """The URL without tracking parameters (utm_*, fbclid, gclid, …) and fragment-free.
+def strip_tracking(url: str, keep_fragment: bool = False) -> str:
+    """The URL without tracking parameters (utm_*, fbclid, gclid, …); fragment-free
+    (a canonical address) unless `keep_fragment` (a link into a page's section).
 
     Expects a URL that passed `safe_url`.
     """
@@ -93,7 +94,8 @@ def strip_tracking(url: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     kept = [(k, v) for k, v in query if not TRACKING_PARAMS.match(k)]
     new_query = urlencode(kept, doseq=True) if len(kept) != len(query) else parts.query
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, new_query, ""))
+    fragment = parts.fragment if keep_fragment else ""
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, new_query, fragment))
 
 
 def safe_url(url: str | None, base: str | None = None) -> str | None:

@@ -122,6 +122,7 @@ FURNITURE_RE = re.compile(
     r"tags?\s*:|filed under|topics?\s*:|categories?\s*:|"
     r"previous(?: article| post)?|next(?: article| post)?|back to top|skip to|jump to|"
     r"text size|font size|listen to (?:this|article)|"
+    r"(?:estimated )?read(?:ing)? time\b|\d+\s*(?:min|mins|minutes?)\s+read\b|"
     r"image \d+ of|\d+\s*/\s*\d+$|close$|caption$|enlarge|expand|"
     r"loading|javascript|this (?:video|slideshow|content) (?:is|requires)|"
     r"report an? (?:error|typo)|correction|"

@@ -177,6 +177,26 @@ def test_blocks_without_links_have_no_markdown(ferry) -> None:
     assert block.markdown is None
 
 
+def test_links_in_the_body_lose_tracking_parameters_but_keep_their_section() -> None:
+    html = (
+        "<html><head><title>Harbour hall reopens</title></head><body><article>"
+        "<h1>Harbour hall reopens</h1>"
+        "<p>The hall, closed since the storm of last winter, reopened on Saturday with a "
+        "concert, and the trust published <a href='/news/hall-report?utm_source=article"
+        "&amp;utm_medium=web&amp;page=2#costs'>its full report on the repairs</a> for "
+        "anyone who wants to see where the money went. The repairs cost more than twice "
+        "the first estimate, the trust said, because the roof timbers had to be replaced "
+        "and the old boiler failed its inspection in the spring.</p>"
+        "<p>Volunteers painted the foyer and rebuilt the stage, and the trust thanked the "
+        "families who had lent chairs for the opening night while the new seats were on "
+        "their way from the workshop across the bay.</p>"
+        "</article></body></html>"
+    )
+    page = extract_page(html, "https://courier.example/news/hall-reopens")
+    block = next(b for b in page.blocks if b.text.startswith("The hall"))
+    assert "(https://courier.example/news/hall-report?page=2#costs)" in block.markdown
+
+
 def test_without_a_page_url_relative_links_are_dropped_but_words_kept() -> None:
     page = extract_page(read("news_article_with_furniture.html"))
     block = next(b for b in page.blocks if b.text.startswith("The board’s chair"))

@@ -55,6 +55,15 @@ def test_dateline_is_kept_as_printed() -> None:
     assert result.blocks[0].text.startswith("LONDON: The city council")
 
 
+def test_a_reading_time_line_under_the_date_is_not_the_title() -> None:
+    scrape = "\n\n".join(
+        ["City expands cycle lanes", "12 March 2025", "Reading time: 4 minutes", PARA_1, PARA_2]
+    )
+    result = clean_text(scrape)
+    assert result.title == "City expands cycle lanes"
+    assert all("Reading time" not in text for text in texts(result))
+
+
 def test_title_is_found_and_not_body() -> None:
     result = clean_text(page(PARA_1, PARA_2, PARA_3))
     assert result.title == "City expands cycle lanes"
@@ -76,6 +85,8 @@ def test_title_is_found_and_not_body() -> None:
         "Sign up for our daily briefing",
         "Text Size:",
         "Already a subscriber? Login here",
+        "Reading time: 4 minutes",
+        "5 min read",
     ],
 )
 def test_furniture_inside_the_body_is_dropped(furniture: str) -> None:
