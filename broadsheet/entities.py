@@ -110,6 +110,7 @@ sat sun january february march april may june july august september october nove
 jan feb mar apr jun jul aug sep sept oct nov dec christmas easter
 """
 )
+_CALENDAR_WORDS = frozenset(_CALENDAR)
 # Titles and honorifics before a person's name: cut off, and the name marked a person's.
 PERSON_TITLES = frozenset(
     _words(
@@ -792,8 +793,12 @@ def _cut_run(run: str, initial: bool) -> tuple[_Piece, ...]:
         word, possessive = _strip_possessive(word)
         folded = _fold(word)
         shouted = word.isupper() and (len(word) < 3 or word in _SHOUTED_ACRONYMS)
-        if (folded in _BREAKERS and not shouted) or _CONTRACTION_RE.search(word):
-            close()
+        if (
+            (folded in _BREAKERS and not shouted)
+            or _CONTRACTION_RE.search(word)
+            or ("-" in folded and folded.split("-", 1)[0] in _CALENDAR_WORDS)
+        ):
+            close()  # "Monday", "Sunday-to-Thursday", "don't"
             continue
         if "." in word and _is_acronym(word):
             close()

@@ -266,6 +266,16 @@ def test_short_forms_merge_into_the_full_name_in_the_article() -> None:
     assert set(tags[0].forms) == {"Teodora Vashchenko", "Vashchenko", "Teodora"}
 
 
+def test_weekday_ranges_are_not_names() -> None:
+    body = (
+        "The Kestrel Line will run Sunday-to-Thursday sailings from Port Maren, and "
+        "Monday-Friday fares will rise. " + FILLER
+    )
+    found = names_of(tag("Ferry timetable", body))
+    assert "Port Maren" in found
+    assert not any("day" in name.lower() for name in found), found
+
+
 def test_a_company_is_not_merged_into_one_of_its_products() -> None:
     ledger = (
         "Quillsoft Ledger closes",
