@@ -50,7 +50,7 @@ DEFAULT_PAGINATION = 20
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["feeds", "safe_html", "redirects", "autotag", "related_stories"]
+PLUGINS = ["feeds", "safe_html", "redirects", "autotag", "related_stories", "digests"]
 
 # plugins/autotag: hand tags, then tags from the vocabulary, then names found in the
 # text (broadsheet.entities), at most AUTOTAG_MAX beyond the hand tags.
@@ -65,6 +65,18 @@ AUTOTAG_KINDS = None  # all of place, person, organisation, name
 RELATED_STORIES_MAX = 5  # links per article, pins included; 0 shows none
 RELATED_STORIES_MIN_SCORE = 0.2  # the lowest score linked
 RELATED_STORIES_HALF_LIFE_DAYS = 30.0  # days apart at which age costs a link 15 %
+
+# plugins/digests: the curator's issues in content/digests/ (format: broadsheet.digests),
+# one page each, an archive by year and month, the latest published issue on the home
+# page, and "Featured in" on the articles they list. Draft issues are built in this
+# preview only, marked Draft and listed in the archive, never on the home page;
+# publishconf turns them off.
+DIGESTS_PATH = "digests"  # in PATH; Pelican itself never reads it (ARTICLE_PATHS)
+DIGESTS_DRAFTS = True
+DIGESTS_ISSUE_URL = "digests/{date:%Y}/{date:%m}/{slug}.html"
+DIGESTS_ISSUE_SAVE_AS = DIGESTS_ISSUE_URL
+DIGESTS_ARCHIVE_URL = "digests/index.html"
+DIGESTS_ARCHIVE_SAVE_AS = DIGESTS_ARCHIVE_URL
 
 # Metadata is plain text and the theme escapes it all: only bodies and summaries,
 # sanitised by plugins/safe_html, are marked |safe in the templates. Metadata URLs go

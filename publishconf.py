@@ -10,3 +10,4 @@ SITEURL = os.environ.get("BROADSHEET_SITEURL", "https://example.org")
 RELATIVE_URLS = False
 FEEDS_SITEURL = SITEURL
 DELETE_OUTPUT_DIRECTORY = True
+DIGESTS_DRAFTS = False  # draft issues are previewed, never published

@@ -15,11 +15,26 @@ import os
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
+from broadsheet.digests import (
+    GROUPINGS,
+    ArticleRef,
+    Digest,
+    DigestError,
+    candidates,
+    digest_file_name,
+    group,
+    load_digests,
+    parse_date,
+    parse_digest,
+    reference_errors,
+    render_new_digest,
+)
 from broadsheet.errors import BroadsheetError, BuildError
 from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS
 from broadsheet.markdown import parse_article
@@ -445,6 +460,249 @@ def tags_list(content_dir):
         click.echo(f"{tag.count:>4}  {tag.name}  ({', '.join(tag.origins)})")
     published = sum(article.published for article in articles)
     click.echo(f"{len(counts)} tags over {published} published articles")
+
+
+@cli.group()
+def digest():
+    """Digest issues (content/digests/): draft a new one, list them, check them.
+
+    Example:
+
+        python tasks.py digest new --since 2025-03-14 --group-by tag
+    """
+
+
+def digest_content_dir_option(command):
+    return content_dir_option(
+        command, help="Site content folder: digests/ (DIGESTS_PATH) and articles/ are in it."
+    )
+
+
+class IsoDate(click.ParamType):
+    """A date on the command line: YYYY-MM-DD, or (unless `day_only`) an ISO date-time."""
+
+    name = "date"
+
+    def __init__(self, day_only: bool = False) -> None:
+        self.day_only = day_only
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        if self.day_only:
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+        try:
+            return parse_date(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def read_article_refs(
+    content_dir: Path, default_category: str = "News"
+) -> tuple[list[ArticleRef], list[str]]:
+    """Every article file under content_dir/articles as digests refer to it, and one
+    error line for each file that cannot be read."""
+    refs, errors = [], []
+    root = content_dir / "articles"
+    for path in sorted(root.rglob("*.md")) if root.is_dir() else ():
+        if path.name.startswith((".", "#")):
+            continue
+        try:
+            meta, _ = parse_article(path.read_text(encoding="utf-8"))
+            if not meta.get("Date"):
+                raise ValueError("the header has no Date")
+            when = parse_date(meta["Date"])
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            errors.append(f"{path}: cannot be read as an article: {error}")
+            continue
+        refs.append(
+            ArticleRef(
+                slug=meta.get("Slug") or path.stem,  # SLUGIFY_SOURCE = "basename"
+                path=path.relative_to(content_dir).as_posix(),
+                title=meta.get("Title", ""),
+                date=when,
+                published=meta.get("Status", "published").strip().lower() == "published",
+                category=meta.get("Category") or default_category,
+                tags=split_tags(meta.get("Tags", "")),
+                source=meta.get("Source", ""),
+            )
+        )
+    return refs, errors
+
+
+def _with_build_tags(refs: list[ArticleRef], content_dir: Path) -> list[ArticleRef]:
+    """The articles with the tags the build gives them (hand, vocabulary, automatic)."""
+    articles, _, vocabulary, options = _tagging_inputs(content_dir)
+    try:
+        assigned = tag_articles(articles, vocabulary, options)
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
+    tags = {
+        Path(article.path).relative_to(content_dir).as_posix(): tuple(tag.name for tag in found)
+        for article, found in zip(articles, assigned, strict=True)
+    }
+    return [replace(ref, tags=tags.get(ref.path, ref.tags)) for ref in refs]
+
+
+def digests_folder(content_dir: Path, settings: dict) -> Path:
+    """Where the digests are: DIGESTS_PATH in the content folder, as the digests plugin reads it."""
+    return content_dir / (settings.get("DIGESTS_PATH") or "digests")
+
+
+def default_digest_title(when: date) -> str:
+    """'Digest, 21 March 2025'."""
+    return f"Digest, {when.day} {when:%B %Y}"
+
+
+def _one_line(errors: list[str], what: str) -> str:
+    more = f" (and {len(errors) - 1} more {what})" if len(errors) > 1 else ""
+    return errors[0] + more
+
+
+@digest.command(name="new")
+@click.option(
+    "--since",
+    type=IsoDate(),
+    help="Offer articles dated on or after this day "
+    "[default: the latest digest's date; every article if there is none].",
+)
+@click.option("--title", help="The issue's title [default: 'Digest, 21 March 2025' from --date].")
+@click.option(
+    "--group-by",
+    type=click.Choice(GROUPINGS),
+    default="category",
+    show_default=True,
+    help="One section per category, first tag (as the build assigns tags) or source.",
+)
+@click.option(
+    "--date", "when", type=IsoDate(day_only=True), help="The issue's date [default: today]."
+)
+@digest_content_dir_option
+def digest_new(since, title, group_by, when, content_dir):
+    """Draft a new digest: every published article no digest lists yet, newest first.
+
+    Writes content/digests/YYYY-MM-DD-<title slug>.md with Status: draft, one
+    section per group, and an empty note under each story for you to write (or
+    to delete the story). Never overwrites a file.
+
+    Example:
+
+        python tasks.py digest new --since 2025-03-14 --title "Ferries, tea and bins"
+    """
+    settings = load_settings()
+    folder = digests_folder(content_dir, settings)
+    when = when or date.today()
+    title = " ".join((title or "").split()) or default_digest_title(when)
+    path = folder / digest_file_name(when, title)
+    if path.exists():
+        raise click.ClickException(
+            f"{path} already exists: edit it, or give another --title or --date"
+        )
+    digests, errors = load_digests(folder)
+    if errors:
+        # What an unreadable digest lists is unknown: its stories would be offered again.
+        raise click.ClickException(_one_line(errors, "unreadable digests") + "; nothing written")
+    articles, errors = read_article_refs(content_dir, settings.get("DEFAULT_CATEGORY") or "News")
+    if errors:
+        raise click.ClickException(_one_line(errors, "unreadable articles") + "; nothing written")
+    if group_by == "tag":
+        articles = _with_build_tags(articles, content_dir)
+    offered = candidates(articles, digests, since)
+    if not offered:
+        since = since or max((d.date for d in digests), default=None)
+        dated = f" dated {since:%Y-%m-%d} or later" if since else ""
+        click.echo(f"Nothing new: every published article{dated} is in a digest already.")
+        return
+    text = render_new_digest(title, when, group(offered, group_by))
+    try:
+        problems = reference_errors(parse_digest(text, str(path)), articles)
+    except DigestError as error:
+        raise click.ClickException(f"{error}; nothing written") from error
+    if problems:  # two published articles with one slug
+        raise click.ClickException(_one_line(problems, "problems") + "; nothing written")
+    write_atomic(path, text.encode("utf-8"))
+    click.echo(str(path))
+
+
+def _digest_order(issue: Digest) -> tuple[datetime, str]:
+    return issue.date.replace(tzinfo=None), issue.path
+
+
+@digest.command(name="list")
+@digest_content_dir_option
+def digest_list(content_dir):
+    """List the digests by date: date, status, number of stories, title and file.
+
+    Files that cannot be read are reported, one line each, and make the exit
+    status non-zero; the others are still listed.
+
+    Example:
+
+        python tasks.py digest list
+    """
+    folder = digests_folder(content_dir, load_settings())
+    digests, errors = load_digests(folder)
+    for issue in sorted(digests, key=_digest_order):
+        stories = f"{_count(len(issue.entries), 'story', 'stories'):>11}"
+        click.echo(
+            f"{issue.date:%Y-%m-%d}  {issue.status:<9}  {stories}  {issue.title}  {issue.path}"
+        )
+    for error in errors:
+        click.echo(error, err=True)
+    if not digests and not errors:
+        click.echo(f"No digests in {folder}")
+    if errors:
+        sys.exit(1)
+
+
+@digest.command(name="check")
+@digest_content_dir_option
+def digest_check(content_dir):
+    """Check every digest: it can be read, and each story names a published article once.
+
+    One line per problem, naming the file and line; stories whose note is still
+    empty get a warning line, which is not a problem. Exits 1 on any problem.
+
+    Example:
+
+        python tasks.py digest check --content-dir content
+    """
+    digests, unreadable = load_digests(digests_folder(content_dir, load_settings()))
+    articles, problems = read_article_refs(content_dir)
+    problems += unreadable
+    warnings = []
+    for issue in digests:
+        problems += reference_errors(issue, articles)
+        warnings += [
+            f"{issue.path}:{entry.line}: warning: {entry.reference!r} has an empty note"
+            for entry in issue.entries
+            if not entry.note
+        ]
+    for line in sorted(problems + warnings, key=_report_order):
+        click.echo(line)
+    stories = _count(sum(len(issue.entries) for issue in digests), "story", "stories")
+    summary = (
+        f"{_count(len(digests) + len(unreadable), 'digest')}, {stories} checked: "
+        f"{_count(len(problems), 'problem')}"
+    )
+    click.echo(summary + (f", {_count(len(warnings), 'empty note')}" if warnings else ""))
+    if problems:
+        sys.exit(1)
+
+
+def _count(number: int, noun: str, plural: str = "") -> str:
+    """'1 story', '2 stories'."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def _report_order(line: str) -> tuple[str, int]:
+    """Report lines by file, then by line number ("path:14: ..." after "path:9: ...")."""
+    path, _, rest = line.partition(".md:")
+    number = rest.partition(":")[0]
+    return path, int(number) if number.isdigit() else 0
 
 
 if __name__ == "__main__":
