@@ -34,6 +34,7 @@ from broadsheet.digests import (
     parse_digest,
     reference_errors,
     render_new_digest,
+    shared_slugs,
 )
 from broadsheet.errors import BroadsheetError, BuildError
 from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS
@@ -612,11 +613,11 @@ def digest_new(since, title, group_by, when, content_dir):
         articles = _with_build_tags(articles, content_dir)
     offered = candidates(articles, digests, since)
     if not offered:
-        since = since or max((d.date for d in digests), default=None)
+        since = since or max((d.date for d in digests if d.published), default=None)
         dated = f" dated {since:%Y-%m-%d} or later" if since else ""
         click.echo(f"Nothing new: every published article{dated} is in a digest already.")
         return
-    text = render_new_digest(title, when, group(offered, group_by))
+    text = render_new_digest(title, when, group(offered, group_by), shared_slugs(articles))
     try:
         problems = reference_errors(parse_digest(text, str(path)), articles)
     except DigestError as error:

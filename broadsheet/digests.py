@@ -28,10 +28,12 @@ The header is the article header format (``Key: value`` lines, then a blank line
 its date. The body is the introduction, then one ``## Section`` per group of stories.
 In a section, each ``- `` list item is one story: its first line is the reference, an
 article's slug or ``{filename}`` path under content/ (with or without a leading
-slash), and the lines indented under it are the curator's note, in Markdown; a note
-that is only an HTML comment (what ``digest new`` writes) is an empty note. Anything
-else inside a section (a paragraph, a nested list) is refused, so a typo never turns a
-story into prose silently. One story per item and one item per reference line reads
+slash: from the content folder; without: from the digests folder, as Pelican reads
+``{filename}../articles/...``), and the lines indented under it are the curator's note,
+in Markdown (an indented list is part of the note); a note that is only an HTML comment
+(what ``digest new`` writes) is an empty note. Anything else inside a section (an
+unindented paragraph, a reference followed by words on its line) is refused, so a typo
+never turns a story into prose silently. One story per item and one item per reference line reads
 plainly in an editor and gives one-line changes in a diff.
 
 Errors name the file and the line: ``content/digests/2025-03-21-week.md:14: ...``.
@@ -41,10 +43,11 @@ a folder of digest files.
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from slugify import slugify
@@ -52,6 +55,7 @@ from slugify import slugify
 from broadsheet.errors import BroadsheetError
 
 STATUSES = ("draft", "published")
+DIGESTS_FOLDER = "digests"  # under content/
 GROUPINGS = ("category", "tag", "source")
 EMPTY_NOTE = "<!-- why it matters -->"
 
@@ -81,10 +85,20 @@ class Entry:
 
     @property
     def target(self) -> str:
-        """The slug, or the path under content/ without ``{filename}`` and leading slash."""
+        """The slug, or the path as written without ``{filename}``."""
         if self.is_path:
-            return self.reference[len(_FILENAME_PREFIX) :].lstrip("/")
+            return self.reference[len(_FILENAME_PREFIX) :]
         return self.reference
+
+    def paths(self, folder: str = DIGESTS_FOLDER) -> tuple[str, ...]:
+        """The paths under content/ a ``{filename}`` reference may mean: with a leading
+        slash, from the content folder; without, from the digest's folder, as Pelican
+        reads ``{filename}`` links (``../articles/...``), else from the content folder."""
+        target = self.target
+        if target.startswith("/"):
+            return (posixpath.normpath(target.lstrip("/")),)
+        relative = posixpath.normpath(posixpath.join(folder, target))
+        return (relative, posixpath.normpath(target))
 
 
 @dataclass(frozen=True)
@@ -212,6 +226,7 @@ def _parse_body(lines: list[str], first: int, path: str) -> tuple[str, list[Sect
             continue
         if title is None:
             intro.append(line)
+            in_comment = _still_in_comment(line, in_comment)
             continue
         if in_comment or line.startswith(("  ", "\t")) and reference is not None:
             note.append(line)
@@ -286,14 +301,19 @@ class ArticleRef:
     source: str = ""
 
 
-def resolve(entry: Entry, articles: Sequence[ArticleRef]) -> ArticleRef | None:
-    """The article an entry names (by slug, or by path under content/), if any. Of two
-    articles with one slug, the published one."""
-    target = entry.target
+def resolve(
+    entry: Entry, articles: Sequence[ArticleRef], folder: str = DIGESTS_FOLDER
+) -> ArticleRef | None:
+    """The article an entry names (by slug, or by path: see `Entry.paths`; `folder` is
+    the digests' folder under content/), if any. Of two articles with one slug, the
+    published one."""
     if entry.is_path:
-        found = [a for a in articles if a.path == target]
+        for path in entry.paths(folder):
+            found = [a for a in articles if a.path == path]
+            if found:
+                break
     else:
-        found = [a for a in articles if a.slug == target]
+        found = [a for a in articles if a.slug == entry.target]
     found.sort(key=lambda a: (not a.published, a.path))
     return found[0] if found else None
 
@@ -338,23 +358,32 @@ def candidates(
     since: datetime | date | None = None,
 ) -> list[ArticleRef]:
     """The published articles a new digest should offer, newest first: dated on or after
-    `since` (default: the latest digest's date; every article when there is none) and
-    listed by no digest yet."""
-    if since is None and digests:
-        since = max(d.date for d in digests)
+    `since` (default: the latest published digest's date; every article when there is
+    none) and listed by no digest yet, draft or published."""
+    published = [d.date for d in digests if d.published]
+    if since is None and published:
+        since = max(published, key=_naive)
     taken = featured_paths(digests, articles)
     chosen = [
         a
         for a in articles
         if a.published and a.path not in taken and (since is None or _on_or_after(a.date, since))
     ]
-    return sorted(chosen, key=lambda a: (_naive(a.date), a.slug), reverse=True)
+    return sorted(chosen, key=_newest_first)
 
 
 def _naive(moment: datetime | date) -> datetime:
+    """A moment as naive UTC (a date or a naive date-time taken as UTC already)."""
     if not isinstance(moment, datetime):
         return datetime(moment.year, moment.month, moment.day)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
     return moment.replace(tzinfo=None)
+
+
+def _newest_first(article: ArticleRef) -> tuple[float, str]:
+    """Sort key: newest first; of one moment, by slug then path."""
+    return (-_naive(article.date).replace(tzinfo=UTC).timestamp(), article.slug, article.path)
 
 
 def _on_or_after(moment: datetime, since: datetime | date) -> bool:
@@ -369,7 +398,7 @@ def group(articles: Sequence[ArticleRef], by: str) -> list[tuple[str, list[Artic
     if by not in GROUPINGS:
         raise DigestError(f"--group-by must be one of {', '.join(GROUPINGS)} (got {by!r})")
     groups: dict[str, list[ArticleRef]] = {}
-    for article in sorted(articles, key=lambda a: (_naive(a.date), a.slug), reverse=True):
+    for article in sorted(articles, key=_newest_first):
         if by == "category":
             name = article.category
         elif by == "tag":
@@ -381,17 +410,35 @@ def group(articles: Sequence[ArticleRef], by: str) -> list[tuple[str, list[Artic
 
 
 def render_new_digest(
-    title: str, when: date, groups: Sequence[tuple[str, Sequence[ArticleRef]]]
+    title: str,
+    when: date,
+    groups: Sequence[tuple[str, Sequence[ArticleRef]]],
+    shared_slugs: Collection[str] = (),
 ) -> str:
-    """The text of a draft digest listing the grouped articles with empty notes."""
+    """The text of a draft digest listing the grouped articles with empty notes. An
+    article whose slug another article shares (`shared_slugs`) is named by its path."""
     lines = [f"Title: {title}", f"Date: {when.isoformat()}", "Status: draft", ""]
     lines.append("<!-- An introduction: what this issue is about. -->")
     for name, articles in groups:
         lines += ["", f"## {name}", ""]
         for article in articles:
-            lines.append(f"- {article.slug}")
+            reference = (
+                f"{_FILENAME_PREFIX}/{article.path}"
+                if article.slug in shared_slugs
+                else article.slug
+            )
+            lines.append(f"- {reference}")
             lines.append(f"  {EMPTY_NOTE}")
     return "\n".join(lines) + "\n"
+
+
+def shared_slugs(articles: Iterable[ArticleRef]) -> set[str]:
+    """The slugs more than one article has."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for article in articles:
+        (shared if article.slug in seen else seen).add(article.slug)
+    return shared
 
 
 def digest_file_name(when: date, title: str) -> str:

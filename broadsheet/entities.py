@@ -797,8 +797,9 @@ def _cut_run(run: str, initial: bool) -> tuple[_Piece, ...]:
             (folded in _BREAKERS and not shouted)
             or _CONTRACTION_RE.search(word)
             or ("-" in folded and folded.split("-", 1)[0] in _CALENDAR_WORDS)
+            or (folded.endswith("s") and folded[:-1] in _CALENDAR_WORDS)
         ):
-            close()  # "Monday", "Sunday-to-Thursday", "don't"
+            close()  # "Monday", "Sundays", "Sunday-to-Thursday", "don't"
             continue
         if "." in word and _is_acronym(word):
             close()

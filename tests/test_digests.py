@@ -129,15 +129,21 @@ def test_an_open_comment_runs_over_unindented_lines_and_headings():
     "reference, is_path, target",
     [
         ("night-ferry", False, "night-ferry"),
-        ("{filename}articles/2025/03/x.md", True, "articles/2025/03/x.md"),
         ("{filename}/articles/2025/03/x.md", True, "articles/2025/03/x.md"),
+        ("{filename}../articles/2025/03/x.md", True, "articles/2025/03/x.md"),
     ],
 )
-def test_a_reference_is_a_slug_or_a_filename_path_with_or_without_leading_slash(
+def test_a_reference_is_a_slug_or_a_filename_path_from_the_content_or_digests_folder(
     reference, is_path, target
 ):
     [entry] = parse(f"## T\n\n- {reference}\n").entries
-    assert (entry.is_path, entry.target) == (is_path, target)
+    assert entry.is_path == is_path
+    assert (entry.paths()[0] if is_path else entry.target) == target
+
+
+def test_a_filename_path_without_a_slash_is_read_from_the_digests_folder_then_content():
+    [entry] = parse("## T\n\n- {filename}articles/2025/03/x.md\n").entries
+    assert entry.paths() == ("digests/articles/2025/03/x.md", "articles/2025/03/x.md")
 
 
 def test_windows_line_endings_read_the_same():

@@ -269,7 +269,7 @@ def test_short_forms_merge_into_the_full_name_in_the_article() -> None:
 def test_weekday_ranges_are_not_names() -> None:
     body = (
         "The Kestrel Line will run Sunday-to-Thursday sailings from Port Maren, and "
-        "Monday-Friday fares will rise. " + FILLER
+        "Monday-Friday fares will rise, but fares fall on Sundays. " + FILLER
     )
     found = names_of(tag("Ferry timetable", body))
     assert "Port Maren" in found

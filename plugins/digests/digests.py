@@ -352,7 +352,7 @@ def link_neighbours(issues: Sequence[Issue]) -> None:
         issue.next = after[0] if after else None
 
 
-def archive_groups(issues: Sequence[Issue], settings: Mapping) -> list[YearGroup]:
+def archive_groups(issues: Sequence[Issue]) -> list[YearGroup]:
     """The issues newest first, by year, then by month."""
     years: list[YearGroup] = []
     for issue in sorted(issues, key=issue_order, reverse=True):
@@ -380,13 +380,12 @@ def check_urls(issues: Sequence[Issue]) -> list[str]:
     return errors
 
 
-def build_issues(article_generator) -> list[Issue]:
+def build_issues(article_generator, options: DigestSettings) -> list[Issue]:
     """The issues this build writes, each story resolved to its Pelican article.
 
     Raises DigestError, one line, naming every unreadable file and every bad reference.
     """
     settings = article_generator.settings
-    options = DigestSettings.from_settings(settings)
     digests, errors = read_digests(options)
     digests = chosen_digests(digests, options)
     contents = sorted(every_article(article_generator), key=source_path)
@@ -414,7 +413,7 @@ def prepare_digests(article_generator) -> None:
     if not plugin_enabled(settings):
         return
     options = DigestSettings.from_settings(settings)
-    issues = build_issues(article_generator)
+    issues = build_issues(article_generator, options)
     for article in every_article(article_generator):
         article.digests = []
     published = [issue for issue in sorted(issues, key=issue_order) if not issue.draft]
@@ -423,7 +422,7 @@ def prepare_digests(article_generator) -> None:
             story.article.digests.append(issue)
     context = article_generator.context
     context["digests"] = sorted(issues, key=issue_order, reverse=True)
-    context["digests_archive"] = archive_groups(issues, settings)
+    context["digests_archive"] = archive_groups(issues)
     context["latest_digest"] = published[-1] if published else None
     context["digests_archive_url"] = options.archive_url
 
