@@ -568,7 +568,7 @@ def _one_line(errors: list[str], what: str) -> str:
     "--since",
     type=IsoDate(),
     help="Offer articles dated on or after this day "
-    "[default: the latest digest's date; every article if there is none].",
+    "[default: the latest published digest's date; every article if there is none].",
 )
 @click.option("--title", help="The issue's title [default: 'Digest, 21 March 2025' from --date].")
 @click.option(
@@ -583,7 +583,8 @@ def _one_line(errors: list[str], what: str) -> str:
 )
 @digest_content_dir_option
 def digest_new(since, title, group_by, when, content_dir):
-    """Draft a new digest: every published article no digest lists yet, newest first.
+    """Draft a new digest: every published article no digest lists yet, newest first,
+    up to the issue's date.
 
     Writes content/digests/YYYY-MM-DD-<title slug>.md with Status: draft, one
     section per group, and an empty note under each story for you to write (or
@@ -611,10 +612,12 @@ def digest_new(since, title, group_by, when, content_dir):
         raise click.ClickException(_one_line(errors, "unreadable articles") + "; nothing written")
     if group_by == "tag":
         articles = _with_build_tags(articles, content_dir)
-    offered = candidates(articles, digests, since)
+    offered = candidates(articles, digests, since, until=when)
     if not offered:
         since = since or max((d.date for d in digests if d.published), default=None)
-        dated = f" dated {since:%Y-%m-%d} or later" if since else ""
+        dated = (
+            f" dated {since:%Y-%m-%d} to {when:%Y-%m-%d}" if since else f" up to {when:%Y-%m-%d}"
+        )
         click.echo(f"Nothing new: every published article{dated} is in a digest already.")
         return
     text = render_new_digest(title, when, group(offered, group_by), shared_slugs(articles))

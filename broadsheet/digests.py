@@ -356,10 +356,12 @@ def candidates(
     articles: Sequence[ArticleRef],
     digests: Sequence[Digest],
     since: datetime | date | None = None,
+    until: date | None = None,
 ) -> list[ArticleRef]:
     """The published articles a new digest should offer, newest first: dated on or after
     `since` (default: the latest published digest's date; every article when there is
-    none) and listed by no digest yet, draft or published."""
+    none), on or before the day `until` (the new issue's date) when given, and listed
+    by no digest yet, draft or published."""
     published = [d.date for d in digests if d.published]
     if since is None and published:
         since = max(published, key=_naive)
@@ -367,7 +369,10 @@ def candidates(
     chosen = [
         a
         for a in articles
-        if a.published and a.path not in taken and (since is None or _on_or_after(a.date, since))
+        if a.published
+        and a.path not in taken
+        and (since is None or _on_or_after(a.date, since))
+        and (until is None or a.date.date() <= until)  # the day as the article prints it
     ]
     return sorted(chosen, key=_newest_first)
 

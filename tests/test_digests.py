@@ -283,6 +283,12 @@ def test_candidates_since_a_given_day_leave_out_articles_a_draft_digest_lists():
     assert candidates(ARTICLES, [draft], since=datetime(2025, 3, 14, 12, 0)) == [SHIFTS]
 
 
+def test_candidates_stop_at_the_new_issues_day():
+    assert candidates(ARTICLES, [], until=date(2025, 3, 13)) == [TEA, FERRY]
+    assert candidates(ARTICLES, [], until=date(2025, 3, 14)) == [SHIFTS, BINS, TEA, FERRY]
+    assert candidates(ARTICLES, [], until=date(2025, 3, 9)) == []
+
+
 def test_candidates_since_a_day_include_that_whole_day_whatever_the_timezone():
     late = article("late", "2025-03-14T23:30:00-05:00")
     assert candidates([late], [], since=date(2025, 3, 14)) == [late]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -162,6 +163,8 @@ def test_demo_corpus_builds_and_the_wire_copy_is_credited_on_the_original(tmp_pa
     scrapes, pages = len(list(SAMPLES.glob("*.txt"))), len(list(SAMPLES.glob("*.html")))
     feed_entries = 2
     assert counts["imported"] == scrapes + pages + feed_entries - 2
+    # The demo's curated digest issues, which name the imported articles by slug.
+    shutil.copytree(ROOT / "content" / "digests", content / "digests")
     built = runner.invoke(
         tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
     )
@@ -201,3 +204,11 @@ def test_demo_corpus_builds_and_the_wire_copy_is_credited_on_the_original(tmp_pa
             links = BeautifulSoup(html, "lxml").select("aside.related-stories li a")
             shown = ["/".join(a["href"].split("/")[-3:]).removesuffix(".html") for a in links]
             assert sorted(shown[:2]) == sorted(set(event) - {page}), (page, shown)
+    # The home page leads with the latest of the demo's (at least two) digest issues.
+    issues = sorted((output / "digests").glob("*/*/*.html"))
+    assert len(issues) >= 2
+    home = BeautifulSoup((output / "index.html").read_text(encoding="utf-8"), "lxml")
+    text = home.get_text(" ", strip=True)
+    assert text.index("Night ferries and bin days") < text.index("Latest stories")
+    archive = (output / "digests" / "index.html").read_text(encoding="utf-8")
+    assert "Tea, coffee and a ferry terminal" in archive and "Night ferries and bin days" in archive
