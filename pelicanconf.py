@@ -107,9 +107,16 @@ TRANSLATION_FEED_RSS = None
 FEEDS_SITEURL = "http://127.0.0.1:8000"
 FEEDS_ATOM_PATH = "feeds/all.atom.xml"
 FEEDS_RSS_PATH = "feeds/all.rss.xml"
+FEEDS_JSON_PATH = "feeds/all.json"
 FEEDS_MAX_ITEMS = 50
+FEEDS_MAX_BYTES = 2_000_000
 FEEDS_TAG_ATOM_PATH = "feeds/tag/{slug}.atom.xml"
 FEEDS_TAG_RSS_PATH = "feeds/tag/{slug}.rss.xml"
+FEEDS_CATEGORY_ATOM_PATH = "feeds/category/{slug}.atom.xml"
+FEEDS_CATEGORY_RSS_PATH = "feeds/category/{slug}.rss.xml"
+FEEDS_DIGEST_ATOM_PATH = "feeds/digests.atom.xml"
+FEEDS_DIGEST_RSS_PATH = "feeds/digests.rss.xml"
+FEEDS_OPML_PATH = "feeds/feeds.opml"
 
 MARKDOWN = {
     "extension_configs": {
@@ -121,3 +128,10 @@ MARKDOWN = {
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False
+
+# theme: the Subscribe page (theme/templates/subscribe.html), a direct template that
+# lists every feed plugins/feeds writes, from the FEEDS_* settings; every page's footer
+# links to it. Pelican's default list, without authors (AUTHORS_SAVE_AS is off).
+DIRECT_TEMPLATES = ["index", "tags", "categories", "archives", "subscribe"]
+SUBSCRIBE_URL = "subscribe.html"
+SUBSCRIBE_SAVE_AS = SUBSCRIBE_URL

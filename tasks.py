@@ -15,9 +15,11 @@ import os
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
@@ -36,8 +38,22 @@ from broadsheet.digests import (
     render_new_digest,
     shared_slugs,
 )
-from broadsheet.errors import BroadsheetError, BuildError
-from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS
+from broadsheet.errors import BroadsheetError, BuildError, HttpError, SourceError
+from broadsheet.feedcheck import (
+    CHANGED,
+    DEFAULT_TAG_AUTHORITY,
+    VANISHED,
+    FeedCheckError,
+    FeedDocument,
+    Finding,
+    PublishedSet,
+    compare_feed,
+    fallback_entry_id,
+    ids_by_page,
+    looks_like_feed_file,
+    parse_feed_document,
+)
+from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, fetch_url
 from broadsheet.markdown import parse_article
 from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
 from broadsheet.sources import InputOptions, load_outlets
@@ -501,12 +517,10 @@ class IsoDate(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-def read_article_refs(
-    content_dir: Path, default_category: str = "News"
-) -> tuple[list[ArticleRef], list[str]]:
-    """Every article file under content_dir/articles as digests refer to it, and one
-    error line for each file that cannot be read."""
-    refs, errors = [], []
+def read_article_headers(content_dir: Path) -> tuple[list[tuple[Path, dict[str, str]]], list[str]]:
+    """Every article file under content_dir/articles with its header keys, and one error
+    line for each file that cannot be read (or has no ISO 8601 Date)."""
+    found, errors = [], []
     root = content_dir / "articles"
     for path in sorted(root.rglob("*.md")) if root.is_dir() else ():
         if path.name.startswith((".", "#")):
@@ -515,23 +529,44 @@ def read_article_refs(
             meta, _ = parse_article(path.read_text(encoding="utf-8"))
             if not meta.get("Date"):
                 raise ValueError("the header has no Date")
-            when = parse_date(meta["Date"])
+            parse_date(meta["Date"])
         except (OSError, UnicodeDecodeError, ValueError) as error:
             errors.append(f"{path}: cannot be read as an article: {error}")
             continue
-        refs.append(
-            ArticleRef(
-                slug=meta.get("Slug") or path.stem,  # SLUGIFY_SOURCE = "basename"
-                path=path.relative_to(content_dir).as_posix(),
-                title=meta.get("Title", ""),
-                date=when,
-                published=meta.get("Status", "published").strip().lower() == "published",
-                category=meta.get("Category") or default_category,
-                tags=split_tags(meta.get("Tags", "")),
-                source=meta.get("Source", ""),
-            )
-        )
-    return refs, errors
+        found.append((path, meta))
+    return found, errors
+
+
+def article_ref(
+    path: Path, meta: dict[str, str], content_dir: Path, default_category: str = "News"
+) -> ArticleRef:
+    """An article's header as digests refer to it."""
+    return ArticleRef(
+        slug=meta.get("Slug") or path.stem,  # SLUGIFY_SOURCE = "basename"
+        path=path.relative_to(content_dir).as_posix(),
+        title=meta.get("Title", ""),
+        date=parse_date(meta["Date"]),
+        published=article_status(meta) == "published",
+        category=meta.get("Category") or default_category,
+        tags=split_tags(meta.get("Tags", "")),
+        source=meta.get("Source", ""),
+    )
+
+
+def article_status(meta: dict[str, str]) -> str:
+    """The article's Status, lower case; published when it has none."""
+    return (meta.get("Status") or "published").strip().lower()
+
+
+def read_article_refs(
+    content_dir: Path, default_category: str = "News"
+) -> tuple[list[ArticleRef], list[str]]:
+    """Every article file under content_dir/articles as digests refer to it, and one
+    error line for each file that cannot be read."""
+    headers, errors = read_article_headers(content_dir)
+    return [
+        article_ref(path, meta, content_dir, default_category) for path, meta in headers
+    ], errors
 
 
 def _with_build_tags(refs: list[ArticleRef], content_dir: Path) -> list[ArticleRef]:
@@ -707,6 +742,246 @@ def _report_order(line: str) -> tuple[str, int]:
     path, _, rest = line.partition(".md:")
     number = rest.partition(":")[0]
     return path, int(number) if number.isdigit() else 0
+
+
+# --- check ------------------------------------------------------------------------------------
+
+MISSING_UID_WARNING = "warning: should be given a Uid: its feed id comes from its path and date"
+FETCH_WORKERS = 8
+
+
+@cli.command()
+@click.option(
+    "--against",
+    metavar="DIR|URL",
+    help="The last published site: its output folder, or its base URL (each feed is "
+    "fetched over HTTP). Without it, only the content is checked.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The build whose feeds are compared (build it first) [default: output].",
+)
+@functools.partial(
+    content_dir_option, help="Site content folder the build was made from: articles/, digests/."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=DEFAULT_TIMEOUT_SECONDS,
+    show_default=True,
+    help="Seconds to wait for each feed URL.",
+)
+def check(against, output, content_dir, timeout):
+    """Check the content, the digests, and (with --against) that no feed entry's id
+    changed or vanished since the last publish.
+
+    Content: every article can be read; every digest names published articles, once.
+    An article without a Uid gets a warning line (its feed id comes from its path
+    and date, so moving the file or editing its Date changes it); warnings are not
+    problems.
+
+    With --against, each feed of the build in --output (Atom, RSS, JSON Feed; site,
+    tag, category and digest feeds) is compared with the same file at DIR or URL.
+    An old entry whose id the new feed lacks is a problem when its permalink now
+    has another id ("changed id") or when no published article has it any more
+    ("vanished"). It is fine when the article is still published (newer entries
+    pushed it out of the feed) and reported, not a problem, when its Status is no
+    longer published ("unpublished"). A feed the location does not have (a new tag)
+    is new, not compared; a location with none of the build's feeds is an error
+    (wrong folder or URL, or nothing published yet). One line per finding, naming
+    the feed file, the entry's title and its ids, then a summary; exit status 1 on
+    any problem.
+
+    Example:
+
+    \b
+        python tasks.py build --publish --output public
+        python tasks.py check --output public --against https://example.org/
+    """
+    if output is not None and not against:
+        raise click.UsageError("--output names the build to compare: give --against too")
+    settings = load_settings()
+    authority = settings.get("FEEDS_TAG_AUTHORITY") or DEFAULT_TAG_AUTHORITY
+    headers, problems = read_article_headers(content_dir)
+    default_category = settings.get("DEFAULT_CATEGORY") or "News"
+    refs = [article_ref(path, meta, content_dir, default_category) for path, meta in headers]
+    warnings = [f"{path}: {MISSING_UID_WARNING}" for path, meta in headers if not meta.get("Uid")]
+    digests, unreadable = load_digests(digests_folder(content_dir, settings))
+    problems += unreadable
+    for issue in digests:
+        problems += reference_errors(issue, refs)
+
+    findings: list[Finding] = []
+    compared = ""
+    if against:
+        build = read_build_feeds(output or Path(settings["OUTPUT_PATH"]))
+        published = published_set(headers, content_dir, authority, digests, settings, build)
+        findings, unreadable_feeds, compared = compare_with_published(
+            against, build, published, timeout
+        )
+        problems += unreadable_feeds
+
+    for line in sorted(problems + warnings, key=_report_order):
+        click.echo(line)
+    for finding in findings:
+        click.echo(finding.line())
+    changed = sum(f.kind == CHANGED for f in findings)
+    vanished = sum(f.kind == VANISHED for f in findings)
+    unpublished = len(findings) - changed - vanished
+    failed = len(problems) + changed + vanished
+    parts = [_count(failed, "problem")]
+    if changed or vanished:
+        parts[0] += f" ({_count(changed, 'changed id')}, {vanished} vanished)"
+    if unpublished:
+        parts.append(f"{unpublished} unpublished")
+    if warnings:
+        parts.append(_count(len(warnings), "article") + " without Uid")
+    click.echo(
+        f"{_count(len(headers), 'article')}, "
+        f"{_count(len(digests) + len(unreadable), 'digest')} checked{compared}: " + ", ".join(parts)
+    )
+    if failed:
+        sys.exit(1)
+
+
+def compare_with_published(
+    against: str, build: dict[str, FeedDocument], published: PublishedSet, timeout: float
+) -> tuple[list[Finding], list[str], str]:
+    """Compare each of the build's feeds that `against` has: the findings, a line for
+    each published feed that cannot be read, and what was compared ('; 3 feeds ...')."""
+    old_data = read_published_feeds(against, sorted(build), timeout)
+    findings, problems, entries = [], [], 0
+    for feed_path in sorted(old_data):
+        try:
+            old = parse_feed_document(old_data[feed_path], f"{feed_path} at {against}")
+        except FeedCheckError as error:
+            problems.append(str(error))
+            continue
+        if old is None:
+            problems.append(f"{feed_path} at {against}: not an Atom, RSS or JSON feed")
+            continue
+        entries += len(old.entries)
+        findings += compare_feed(feed_path, old, build[feed_path], published)
+    compared = (
+        f"; {_count(len(old_data), 'feed')} ({_count(entries, 'entry', 'entries')}) "
+        f"compared with {against}"
+    )
+    return findings, problems, compared
+
+
+def read_build_feeds(output: Path) -> dict[str, FeedDocument]:
+    """Every feed file of a build: path under the output folder -> parsed feed."""
+    if not output.is_dir():
+        raise click.ClickException(f"{output}: no such folder: build the site first")
+    feeds = {}
+    for path in sorted(output.rglob("*")):
+        if not path.is_file() or not looks_like_feed_file(path):
+            continue
+        relative = path.relative_to(output).as_posix()
+        try:
+            document = parse_feed_document(path.read_bytes(), str(path))
+        except (OSError, FeedCheckError):
+            continue  # not one of the feeds the build writes, which are well-formed
+        if document is not None:
+            feeds[relative] = document
+    if not feeds:
+        raise click.ClickException(f"{output}: no feeds in this build: build the site first")
+    return feeds
+
+
+def read_published_feeds(against: str, feed_paths: list[str], timeout: float) -> dict[str, bytes]:
+    """The published copy of each feed path that the --against folder or URL has."""
+    if against.startswith(("http://", "https://")):
+        found = _fetch_feeds(against.rstrip("/") + "/", feed_paths, timeout)
+    else:
+        folder = Path(against)
+        if not folder.is_dir():
+            raise click.ClickException(
+                f"{against}: no such folder (give a folder or an http(s) URL)"
+            )
+        found = {}
+        for feed_path in feed_paths:
+            try:
+                found[feed_path] = (folder / feed_path).read_bytes()
+            except FileNotFoundError:
+                continue  # a feed this build adds
+            except OSError as error:
+                raise click.ClickException(
+                    f"{folder / feed_path}: cannot be read: {error}"
+                ) from error
+    if not found:
+        shown = ", ".join(feed_paths[:2]) + (", ..." if len(feed_paths) > 2 else "")
+        raise click.ClickException(
+            f"{against}: none of this build's {_count(len(feed_paths), 'feed')} ({shown}) is "
+            "there, so nothing can be compared: give the last published site's folder or URL"
+        )
+    return found
+
+
+def _fetch_feeds(base_url: str, feed_paths: list[str], timeout: float) -> dict[str, bytes]:
+    """GET base_url + each path (a few at a time); a 404 or 410 means not published."""
+
+    def fetch(feed_path: str) -> bytes | None:
+        try:
+            return fetch_url(base_url + quote(feed_path), timeout, kinds=("feed", "json")).data
+        except HttpError as error:
+            if error.status in (404, 410):
+                return None
+            raise
+
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+        futures = {feed_path: pool.submit(fetch, feed_path) for feed_path in feed_paths}
+        found = {}
+        for feed_path, future in futures.items():
+            try:
+                data = future.result()
+            except SourceError as error:
+                raise click.ClickException(f"cannot compare with {base_url}: {error}") from error
+            if data is not None:
+                found[feed_path] = data
+    return found
+
+
+def published_set(
+    headers: list[tuple[Path, dict[str, str]]],
+    content_dir: Path,
+    authority: str,
+    digests: list[Digest],
+    settings: dict,
+    build_feeds: dict[str, FeedDocument],
+) -> PublishedSet:
+    """What the build publishes, from the content folder: its articles' feed ids and
+    its digest pages, and the permalinks of those ids in the build's feeds."""
+    ids: set[str] = set()
+    withdrawn_ids = {}
+    for path, meta in headers:
+        entry_id = meta.get("Uid") or fallback_entry_id(
+            path.relative_to(content_dir).as_posix(),
+            f"{parse_date(meta['Date']):%Y-%m-%d}",
+            authority,
+        )
+        status = article_status(meta)
+        if status == "published":
+            ids.add(entry_id)
+        else:
+            withdrawn_ids[entry_id] = status
+    pattern = settings.get("DIGESTS_ISSUE_URL") or "digests/{date:%Y}/{date:%m}/{slug}.html"
+    pages, withdrawn_pages = set(), {}
+    for issue in digests:
+        page = pattern.format(slug=issue.slug, date=issue.date)
+        if issue.published:
+            pages.add(page)
+        else:
+            withdrawn_pages[page] = issue.status
+    return PublishedSet(
+        ids=frozenset(ids),
+        pages=frozenset(pages),
+        withdrawn_ids={k: v for k, v in withdrawn_ids.items() if k not in ids},
+        withdrawn_pages=withdrawn_pages,
+        ids_by_page=ids_by_page(build_feeds, ids),
+    )
 
 
 if __name__ == "__main__":

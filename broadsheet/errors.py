@@ -9,6 +9,14 @@ class SourceError(BroadsheetError):
     """An input could not be read: missing, empty, binary or undecodable."""
 
 
+class HttpError(SourceError):
+    """A URL answered with an HTTP error status (kept in `status`: 404 means not there)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class CleanError(BroadsheetError):
     """An input was read but holds no recognisable article (no title, no body)."""
 

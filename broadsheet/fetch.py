@@ -1,8 +1,9 @@
 """Fetch a URL the way a careful maintainer would: bounded in time, size and redirects.
 
 One GET with a clear User-Agent, at most `MAX_REDIRECTS` redirects, a timeout and a
-size cap; only web pages and feeds are accepted. Every failure is a SourceError
-naming the URL.
+size cap; only web pages and feeds are accepted (and JSON Feeds, for a caller that
+asks for them). Every failure is a SourceError naming the URL; an HTTP error status
+is an HttpError carrying it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from email.message import Message
 
 from broadsheet import __version__
-from broadsheet.errors import SourceError
+from broadsheet.errors import HttpError, SourceError
 
 DEFAULT_TIMEOUT_SECONDS = 20.0
 MAX_REDIRECTS = 5
@@ -29,6 +30,8 @@ FEED_TYPES = (
     "text/xml",
     "application/feed+xml",
 )
+JSON_TYPES = ("application/feed+json", "application/json")
+DEFAULT_KINDS = ("html", "feed")
 CHUNK_BYTES = 64 * 1024
 
 
@@ -37,7 +40,7 @@ class FetchedPage:
     """What a URL gave: the final URL after redirects, its kind, charset and bytes."""
 
     url: str
-    kind: str  # "html" or "feed"
+    kind: str  # "html", "feed" (XML) or "json"
     charset: str | None
     data: bytes
 
@@ -55,15 +58,21 @@ _OPENER = urllib.request.build_opener(_LimitedRedirects())
 
 
 def fetch_url(
-    url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, max_bytes: int = 10 * 1024 * 1024
+    url: str,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    max_bytes: int = 10 * 1024 * 1024,
+    kinds: tuple[str, ...] = DEFAULT_KINDS,
 ) -> FetchedPage:
-    """GET `url`; a web page or feed, or a SourceError saying plainly what went wrong."""
+    """GET `url`; a web page or feed (of `kinds`), or a SourceError saying plainly what
+    went wrong."""
     request = urllib.request.Request(
         url,
         headers={
             "User-Agent": USER_AGENT,
             "Accept": "text/html,application/xhtml+xml,application/rss+xml,"
-            "application/atom+xml;q=0.9,*/*;q=0.1",
+            "application/atom+xml;q=0.9,"
+            + ("application/feed+json,application/json;q=0.9," if "json" in kinds else "")
+            + "*/*;q=0.1",
         },
     )
     try:
@@ -71,7 +80,7 @@ def fetch_url(
             headers: Message = response.headers
             if headers.get("Content-Type") is None:
                 raise SourceError(f"{url}: the server sent no content type")
-            kind = _kind_of(url, headers.get_content_type())
+            kind = _kind_of(url, headers.get_content_type(), kinds)
             declared = headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise SourceError(
@@ -84,7 +93,7 @@ def fetch_url(
             if "not allowed" in str(error.msg):  # urllib refuses non-web schemes itself
                 raise SourceError(f"{url}: redirected to a non-web URL") from error
             raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects") from error
-        raise SourceError(f"{url}: HTTP {error.code} {error.reason}") from error
+        raise HttpError(f"{url}: HTTP {error.code} {error.reason}", error.code) from error
     except urllib.error.URLError as error:
         reason = error.reason
         if isinstance(reason, TimeoutError):
@@ -96,12 +105,21 @@ def fetch_url(
         raise SourceError(f"{url}: cannot fetch ({error})") from error
 
 
-def _kind_of(url: str, content_type: str) -> str:
+def _kind_of(url: str, content_type: str, kinds: tuple[str, ...] = DEFAULT_KINDS) -> str:
     if content_type in HTML_TYPES:
-        return "html"
-    if content_type in FEED_TYPES or content_type.endswith("+xml"):
-        return "feed"
-    raise SourceError(f"{url}: content type {content_type} is not a web page or feed")
+        kind = "html"
+    elif content_type in FEED_TYPES or content_type.endswith("+xml"):
+        kind = "feed"
+    elif content_type in JSON_TYPES:
+        kind = "json"
+    else:
+        kind = ""
+    if kind not in kinds:
+        wanted = " or ".join(
+            {"html": "web page", "feed": "feed", "json": "JSON Feed"}[k] for k in kinds
+        )
+        raise SourceError(f"{url}: content type {content_type} is not a {wanted}")
+    return kind
 
 
 def _read_capped(response, url: str, max_bytes: int) -> bytes:

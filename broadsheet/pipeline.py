@@ -194,7 +194,7 @@ def _prepare_page(
     """A web page (or a feed's HTML content): extraction, page metadata, the text's clues."""
     page = metadata.page_metadata(html, url)
     base = page.canonical or url
-    outlet = _outlet_for_page(page, base, hints, options.outlets)
+    outlet = outlet_for_page(page, base, hints, options.outlets)
     try:
         extracted = extract_page(html, base, outlet)
     except CleanError as error:
@@ -303,7 +303,7 @@ def _host_name(url: str) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def _outlet_for_page(
+def outlet_for_page(
     page: metadata.PageMeta, url: str | None, hints: dict[str, str], outlets: Sequence[Outlet]
 ) -> Outlet | None:
     """The per-outlet rules for a page: by its host (domains), else by its site name."""

@@ -13,6 +13,21 @@ EVAL = SHARED / "eval"  # the public evaluation data the gates and benchmarks re
 SEED = SHARED / "seed" / "000_1c2efd2ed58ed815.txt"
 SAMPLES = ROOT / "samples" / "raw"
 FIXTURES = ROOT / "tests" / "fixtures"
+# Every feed the feeds plugin can write, at the demo site's paths (tests that need them all).
+ALL_FEEDS = {
+    "FEEDS_ATOM_PATH": "feeds/all.atom.xml",
+    "FEEDS_RSS_PATH": "feeds/all.rss.xml",
+    "FEEDS_JSON_PATH": "feeds/all.json",
+    "FEEDS_TAG_ATOM_PATH": "feeds/tag/{slug}.atom.xml",
+    "FEEDS_TAG_RSS_PATH": "feeds/tag/{slug}.rss.xml",
+    "FEEDS_CATEGORY_ATOM_PATH": "feeds/category/{slug}.atom.xml",
+    "FEEDS_CATEGORY_RSS_PATH": "feeds/category/{slug}.rss.xml",
+    "FEEDS_DIGEST_ATOM_PATH": "feeds/digests.atom.xml",
+    "FEEDS_DIGEST_RSS_PATH": "feeds/digests.rss.xml",
+    "FEEDS_OPML_PATH": "feeds/feeds.opml",
+    "FEEDS_MAX_ITEMS": 50,
+}
+
 # The clock every golden import runs at: the no-date sample is dated by it.
 FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 

@@ -161,7 +161,8 @@ def test_new_with_nothing_new_says_so_and_writes_nothing(content):
     result = invoke("new", *DATE, "--title", "Again", "--content-dir", str(content))
     assert result.exit_code == 0
     assert result.output == (
-        "Nothing new: every published article dated 2025-03-14 to 2025-03-21 is in a digest already.\n"
+        "Nothing new: every published article dated 2025-03-14 to 2025-03-21 "
+        "is in a digest already.\n"
     )
     assert sorted((content / "digests").iterdir()) == before
 

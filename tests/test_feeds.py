@@ -1,6 +1,8 @@
-"""plugins/feeds: helpers on plain data, then Atom and RSS from a real Pelican build."""
+"""plugins/feeds: helpers on plain data, then Atom, RSS, JSON Feed, category and digest
+feeds from real Pelican builds of a tiny site."""
 
 import importlib
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,6 +12,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 from conftest import build_pelican_site, write_content
+from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_URL = "https://news.example"
@@ -29,6 +32,9 @@ Source: The Coastal Gazette
 Source_url: https://gazette.example/news/lighthouse-vote
 Byline: Jane Doe
 Agency: AFP
+Image: https://gazette.example/media/lighthouse.jpg?w=1200
+Image_caption: The lighthouse at dusk
+Image_credit: Ann Lee
 Dateline: PORT ELLEN
 Lang: en
 Summary: PORT ELLEN: Residents voted on Friday to keep the lighthouse.
@@ -298,7 +304,12 @@ def test_unconfigured_plugin_writes_nothing(tmp_path):
     content = tmp_path / "content"
     write_content(content, SITE)
     output = build_site(
-        tmp_path, content, FEEDS_ATOM_PATH=None, FEEDS_RSS_PATH=None, FEEDS_SITEURL=None
+        tmp_path,
+        content,
+        FEEDS_ATOM_PATH=None,
+        FEEDS_RSS_PATH=None,
+        FEEDS_JSON_PATH=None,
+        FEEDS_SITEURL=None,
     )
 
     assert (output / "index.html").exists()
@@ -309,3 +320,482 @@ def test_unconfigured_plugin_writes_nothing(tmp_path):
 def test_feeds_need_an_absolute_site_url(feeds_module, site_url):
     with pytest.raises(feeds_module.FeedError, match="FEEDS_SITEURL"):
         feeds_module.feeds_site_url({"FEEDS_SITEURL": site_url, "SITEURL": ""})
+
+
+# JSON Feed, categories, lead images, outlets without full text, digests, ids
+
+JSON_PATH = "feeds/all.json"
+DIGEST_ATOM_PATH = "feeds/digests.atom.xml"
+DIGEST_RSS_PATH = "feeds/digests.rss.xml"
+LIGHTHOUSE_PATH = "articles/2024/01/harbour-town-votes-to-keep-lighthouse.md"
+ORCHARD_PATH = "articles/2024/02/orchard-growers-report-record-cider-harvest.md"
+DIGEST_PATH = "digests/2024-01-25-harbour-week.md"
+DIGEST_ID = "tag:broadsheet,2024-01-25:digest/harbour-week"
+HARBOUR_WEEK = """\
+Title: Harbour week
+Date: 2024-01-25
+Summary: A lighthouse saved & a ferry cut.
+Status: published
+
+The week's two harbour stories, with [our notes](/about.html).<script>alert(1)</script>
+
+## Harbour
+
+- {filename}/articles/2024/01/harbour-town-votes-to-keep-lighthouse.md
+  Residents kept the light; the costs are in [the budget](/budget/2024.html).
+- {filename}/articles/2024/01/ferry-timetable-changes.md
+  Two fewer sailings a day.
+"""
+UNFINISHED_WEEK = """\
+Title: Unfinished week
+Date: 2024-02-10
+Status: draft
+
+Not ready.
+
+## Farming
+
+- orchard-growers-report-record-cider-harvest
+"""
+DIGEST_SITE = {
+    **SITE,
+    DIGEST_PATH: HARBOUR_WEEK,
+    "digests/2024-02-10-unfinished.md": UNFINISHED_WEEK,
+}
+SOURCES_WITHOUT_FULL_TEXT = """\
+outlets:
+  gazette:
+    name: The Coastal Gazette
+    domains: [gazette.example]
+    full_text: false
+  courier:
+    name: Valley Courier
+    full_text: false
+"""
+
+
+def read_json_feed(output: Path, path: str = JSON_PATH) -> dict:
+    return json.loads((output / path).read_text(encoding="utf-8"))
+
+
+def json_item(feed: dict, item_id: str) -> dict:
+    return next(item for item in feed["items"] if item["id"] == item_id)
+
+
+def test_json_feed_items_match_the_atom_entries(tmp_path):
+    content = tmp_path / "content"
+    write_content(content, SITE)
+    output = build_site(tmp_path, content)
+    feed = read_json_feed(output)
+    atom = feedparser.parse(output / ATOM_PATH)
+
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["feed_url"] == f"{SITE_URL}/{JSON_PATH}"
+    assert feed["home_page_url"] == SITE_URL + "/"
+    assert (feed["title"], feed["description"], feed["language"]) == (
+        "Broadsheet",
+        "Curated news digests",
+        "en",
+    )
+    assert [item["id"] for item in feed["items"]] == [entry.id for entry in atom.entries]
+
+    story = json_item(feed, LIGHTHOUSE_UID)
+    assert story["url"] == f"{SITE_URL}/2024/01/harbour-town-votes-to-keep-lighthouse.html"
+    assert story["external_url"] == "https://gazette.example/news/lighthouse-vote"
+    assert story["title"] == "Harbour town votes to keep its “old” lighthouse & pier"
+    assert "the mayor said the keepers’ cottage would become a museum" in story["content_html"]
+    assert "Read the original at The Coastal Gazette" in story["content_html"]
+    assert story["summary"] == "PORT ELLEN: Residents voted on Friday to keep the lighthouse."
+    assert story["image"] == "https://gazette.example/media/lighthouse.jpg?w=1200"
+    assert story["date_published"] == "2024-01-20T00:00:00+00:00"
+    assert story["date_modified"] == "2024-01-21T09:30:00+02:00"
+    assert story["authors"] == [{"name": "Jane Doe"}]
+    assert story["tags"][:2] == ["Lighthouses", "Local government"]
+    # Byline missing: the outlet is the author; no source URL: no external_url.
+    orchard = json_item(feed, ORCHARD_UID)
+    assert orchard["authors"] == [{"name": "Valley Courier"}]
+    assert "external_url" not in orchard
+    # Written as UTF-8 text, not \\u escapes.
+    assert "“old”".encode() in (output / JSON_PATH).read_bytes()
+
+
+def test_lead_image_is_an_enclosure_in_every_format(tmp_path):
+    content = tmp_path / "content"
+    write_content(content, SITE)
+    output = build_site(tmp_path, content)
+    image = "https://gazette.example/media/lighthouse.jpg?w=1200"
+
+    atom = etree.parse(output / ATOM_PATH)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    [entry] = [
+        e
+        for e in atom.findall("a:entry", ns)
+        if e.findtext("a:id", namespaces=ns) == LIGHTHOUSE_UID
+    ]
+    links = {link.get("rel"): link.attrib for link in entry.findall("a:link", ns)}
+    assert (
+        links["alternate"]["href"]
+        == f"{SITE_URL}/2024/01/harbour-town-votes-to-keep-lighthouse.html"
+    )
+    assert links["related"]["href"] == "https://gazette.example/news/lighthouse-vote"
+    assert (links["enclosure"]["href"], links["enclosure"]["type"]) == (image, "image/jpeg")
+    assert len(entry.findall("a:link", ns)) == 3
+
+    rss = etree.parse(output / RSS_PATH)
+    [item] = [i for i in rss.iter("item") if i.findtext("guid") == LIGHTHOUSE_UID]
+    enclosure = item.find("enclosure")
+    assert dict(enclosure.attrib) == {"url": image, "length": "0", "type": "image/jpeg"}
+    # An article without an image has no enclosure.
+    [orchard] = [i for i in rss.iter("item") if i.findtext("guid") == ORCHARD_UID]
+    assert orchard.find("enclosure") is None
+
+    # The content shows the image first, with its caption and credit, as the page does.
+    figure = BeautifulSoup(
+        json_item(read_json_feed(output), LIGHTHOUSE_UID)["content_html"], "html.parser"
+    ).figure
+    assert figure.img["src"] == image
+    assert figure.figcaption.get_text(" ", strip=True) == "The lighthouse at dusk Photo: Ann Lee"
+
+
+def test_category_feeds_hold_each_categorys_articles(tmp_path):
+    content = tmp_path / "content"
+    write_content(
+        content,
+        {
+            **SITE,
+            "articles/2024/03/second-world.md": LIGHTHOUSE.replace(
+                LIGHTHOUSE_UID, "tag:broadsheet,2024-03-02:99aa00bb"
+            )
+            .replace("Date: 2024-01-20", "Date: 2024-03-02")
+            .replace("Slug: harbour-town-votes-to-keep-lighthouse", "Slug: second-world-story"),
+        },
+    )
+    output = build_site(tmp_path, content)
+
+    world = feedparser.parse(output / "feeds/category/world.atom.xml")
+    assert not world.bozo
+    assert world.feed.title == "Broadsheet: World"
+    assert world.feed.link == f"{SITE_URL}/category/world.html"
+    assert [entry.id for entry in world.entries] == [
+        "tag:broadsheet,2024-03-02:99aa00bb",
+        LIGHTHOUSE_UID,
+    ]
+    business = feedparser.parse(output / "feeds/category/business.rss.xml")
+    assert [entry.id for entry in business.entries] == [ORCHARD_UID]
+
+
+def test_outlet_without_full_text_gets_summary_and_link_only(tmp_path):
+    content = tmp_path / "content"
+    write_content(content, {**SITE, "sources.yml": SOURCES_WITHOUT_FULL_TEXT})
+    output = build_site(tmp_path, content)
+    atom = feedparser.parse(output / ATOM_PATH)
+    rss = feedparser.parse(output / RSS_PATH)
+    feed = read_json_feed(output)
+
+    # Matched by the Source_url host (domains), and by the Source name alone.
+    for body in (
+        entry_by_id(atom, LIGHTHOUSE_UID).content[0].value,
+        entry_by_id(rss, LIGHTHOUSE_UID).content[0].value,
+        json_item(feed, LIGHTHOUSE_UID)["content_html"],
+    ):
+        assert "Residents voted on Friday to keep the lighthouse." in body
+        assert "Read the original at The Coastal Gazette" in body
+        assert "keepers’ cottage" not in body and "Costs" not in body
+        assert "pier.jpg" not in body and "lighthouse.jpg" not in body
+    for body in (
+        entry_by_id(atom, ORCHARD_UID).content[0].value,
+        entry_by_id(rss, ORCHARD_UID).content[0].value,
+        json_item(feed, ORCHARD_UID)["content_html"],
+    ):
+        assert "Growers across the valley pressed more apples" in body
+        assert "the blossom survived the cold snap intact" not in body
+    # Every other outlet keeps its full text.
+    ferry = entry_by_id(atom, "tag:broadsheet,2024-01-22:" + FERRY_PATH).content[0].value
+    assert "two fewer sailings a day" in ferry
+    story = entry_by_id(atom, LIGHTHOUSE_UID)
+    assert story.link.endswith("/2024/01/harbour-town-votes-to-keep-lighthouse.html")
+    assert "Residents voted on Friday" in story.summary
+
+
+def test_digest_feed_holds_published_issues_whole(tmp_path):
+    content = tmp_path / "content"
+    write_content(content, DIGEST_SITE)
+    output = build_site(tmp_path, content)
+
+    for path in (DIGEST_ATOM_PATH, DIGEST_RSS_PATH):
+        feed = feedparser.parse(output / path)
+        assert not feed.bozo, feed.get("bozo_exception")
+        [entry] = feed.entries  # the draft issue is not in it, though the preview builds it
+        assert entry.id == DIGEST_ID
+        assert entry.title == "Harbour week"
+        assert entry.link == f"{SITE_URL}/digests/2024/01/harbour-week.html"
+        assert entry.summary == "<p>A lighthouse saved &amp; a ferry cut.</p>"
+        assert entry.published_parsed[:3] == (2024, 1, 25)
+        assert feed.feed.title == "Broadsheet: Digests"
+        assert feed.feed.link == f"{SITE_URL}/digests/index.html"
+        soup = BeautifulSoup(entry.content[0].value, "html.parser")
+        text = soup.get_text(" ", strip=True)
+        assert text.startswith("The week's two harbour stories, with our notes")
+        assert soup.find("script") is None and "alert" not in text
+        assert [h.get_text() for h in soup.find_all("h2")] == ["Harbour"]
+        stories = [(a.get_text(), a["href"]) for a in soup.select("h3 a")]
+        assert stories == [
+            (
+                "Harbour town votes to keep its “old” lighthouse & pier",
+                f"{SITE_URL}/2024/01/harbour-town-votes-to-keep-lighthouse.html",
+            ),
+            (
+                "Ferry timetable changes for winter",
+                f"{SITE_URL}/2024/01/ferry-timetable-changes.html",
+            ),
+        ]
+        assert "The Coastal Gazette" in text
+        assert "Residents kept the light; the costs are in the budget" in text
+        assert "Two fewer sailings a day." in text
+        for url in content_urls(str(soup)):
+            assert urlsplit(url).scheme == "https", url
+        assert f"{SITE_URL}/budget/2024.html" in content_urls(str(soup))
+    # The preview does build the draft issue's page: leaving it out is the feed's doing.
+    assert (output / "digests/2024/02/unfinished.html").exists()
+
+
+def test_ids_survive_a_retitle_a_new_slug_and_new_tags_in_every_feed(tmp_path):
+    content = tmp_path / "content"
+    write_content(content, DIGEST_SITE)
+    before = build_site(tmp_path, content, name="before")
+
+    write_content(
+        content,
+        {
+            LIGHTHOUSE_PATH: LIGHTHOUSE.replace(
+                "Title: Harbour town votes to keep its “old” lighthouse & pier",
+                "Title: Port Ellen keeps its lighthouse",
+            )
+            .replace(
+                "Slug: harbour-town-votes-to-keep-lighthouse", "Slug: port-ellen-keeps-lighthouse"
+            )
+            .replace("Tags: Lighthouses, Local government", "Tags: Maritime heritage"),
+            FERRY_PATH: FERRY.replace(
+                "Ferry timetable changes for winter", "Winter ferry cuts"
+            ).replace("Slug: ferry-timetable-changes", "Slug: winter-ferry-cuts"),
+            DIGEST_PATH: HARBOUR_WEEK.replace("Title: Harbour week", "Title: A harbour week")
+            .replace("Date: 2024-01-25", "Date: 2024-01-26")
+            .replace("The week's two harbour stories", "Two stories from the harbour"),
+        },
+    )
+    after = build_site(tmp_path, content, name="after")
+
+    ferry_id = "tag:broadsheet,2024-01-22:" + FERRY_PATH
+    for output, title, slug, ferry_slug in (
+        (
+            before,
+            "Harbour town votes",
+            "harbour-town-votes-to-keep-lighthouse",
+            "ferry-timetable-changes",
+        ),
+        (after, "Port Ellen keeps", "port-ellen-keeps-lighthouse", "winter-ferry-cuts"),
+    ):
+        atom = feedparser.parse(output / ATOM_PATH)
+        rss = feedparser.parse(output / RSS_PATH)
+        feed = read_json_feed(output)
+        for story in (entry_by_id(atom, LIGHTHOUSE_UID), entry_by_id(rss, LIGHTHOUSE_UID)):
+            assert story.title.startswith(title)
+            assert story.link.endswith(f"/{slug}.html")
+        assert json_item(feed, LIGHTHOUSE_UID)["url"].endswith(f"/{slug}.html")
+        for ferry in (entry_by_id(atom, ferry_id), entry_by_id(rss, ferry_id)):
+            assert ferry.link.endswith(f"/{ferry_slug}.html")
+        assert json_item(feed, ferry_id)["url"].endswith(f"/{ferry_slug}.html")
+        for path in (DIGEST_ATOM_PATH, DIGEST_RSS_PATH):
+            [issue] = feedparser.parse(output / path).entries
+            assert issue.id == DIGEST_ID
+    # The re-tagged article left the old tag's feed and is in the new one, same id.
+    old_tag = feedparser.parse(before / "feeds/tag/lighthouses.atom.xml")
+    assert [entry.id for entry in old_tag.entries] == [LIGHTHOUSE_UID]
+    assert not (after / "feeds/tag/lighthouses.atom.xml").exists()
+    new_tag = feedparser.parse(after / "feeds/tag/maritime-heritage.atom.xml")
+    assert LIGHTHOUSE_UID in [entry.id for entry in new_tag.entries]
+    [issue] = feedparser.parse(after / DIGEST_ATOM_PATH).entries
+    assert issue.title == "A harbour week"
+    assert issue.content[0].value.startswith("<p>Two stories from the harbour")
+
+
+# Plain data: ids of digests, outlets, limits, the size budget, template links
+
+
+def test_digest_entry_id_is_the_file_names_date_and_slug(feeds_module):
+    assert (
+        feeds_module.digest_entry_id("content/digests/2025-03-21-week.md", "week", "broadsheet")
+        == "tag:broadsheet,2025-03-21:digest/week"
+    )
+    with pytest.raises(feeds_module.FeedError, match="YYYY-MM-DD"):
+        feeds_module.digest_entry_id("content/digests/week.md", "week", "broadsheet")
+
+
+@pytest.mark.parametrize(
+    ("source", "source_url", "allowed"),
+    [
+        ("The Coastal Gazette", None, False),  # by name
+        ("Gazette", None, False),  # by one of its names
+        (None, "https://www.gazette.example/a.html", False),  # by domain, subdomain too
+        ("Somebody Else", "https://gazette.example/a.html", False),  # the host wins
+        ("Valley Courier", "https://courier.example/a.html", True),
+        (None, None, True),
+    ],
+)
+def test_outlet_is_found_as_the_importer_finds_it(feeds_module, source, source_url, allowed):
+    from broadsheet.sources import Outlet
+
+    outlets = (
+        Outlet(
+            key="gazette",
+            name="The Coastal Gazette",
+            domains=("gazette.example",),
+            names=("Gazette",),
+            full_text=False,
+        ),
+        Outlet(key="courier", name="Valley Courier", domains=("courier.example",)),
+    )
+    assert feeds_module.outlet_allows_full_text(source, source_url, outlets) is allowed
+
+
+@pytest.mark.parametrize(
+    ("settings", "items", "size"),
+    [
+        ({}, 50, 2_000_000),
+        ({"FEEDS_MAX_ITEMS": 10, "FEEDS_MAX_BYTES": 5000}, 10, 5000),
+        ({"FEED_MAX_ITEMS": 20, "FEED_MAX_BYTES": 7000}, 20, 7000),
+        ({"FEED_MAX_ITEMS": 100}, 50, 2_000_000),  # Pelican's own default: not set
+        ({"FEEDS_MAX_ITEMS": 10, "FEED_MAX_ITEMS": 20}, 10, 2_000_000),
+        ({"FEEDS_MAX_ITEMS": None, "FEEDS_MAX_BYTES": None}, None, None),
+    ],
+)
+def test_limits_read_feeds_settings_then_pelicans(feeds_module, settings, items, size):
+    assert feeds_module.max_items_setting(settings) == items
+    assert feeds_module.max_bytes_setting(settings) == size
+
+
+@pytest.mark.parametrize("value", [0, -5, "50", 2.5, True])
+def test_bad_limits_are_refused(feeds_module, value):
+    with pytest.raises(feeds_module.FeedError, match="FEEDS_MAX_BYTES"):
+        feeds_module.max_bytes_setting({"FEEDS_MAX_BYTES": value})
+
+
+def make_items(feeds_module, count: int) -> list:
+    """count entries, newest first, each with a long body and a short brief."""
+    items = []
+    for number in range(count):
+        when = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=count - number)
+        items.append(
+            feeds_module.FeedItem(
+                id=f"tag:x,2024:{number}",
+                title=f"Story {number}",
+                link=f"https://s.example/{number}.html",
+                content=f"<p>Body {number}. " + "Long text. " * 100 + "</p>",
+                summary=f"<p>Summary {number}.</p>",
+                published=when,
+                updated=when,
+                author=None,
+                categories=(),
+                source_path=f"{number}.md",
+                brief=f"<p>Summary {number}.</p>",
+            )
+        )
+    return items
+
+
+@pytest.mark.parametrize("feed_format", ["atom", "rss", "json"])
+def test_budget_drops_full_content_from_the_oldest_entries_first(feeds_module, feed_format):
+    items = make_items(feeds_module, 40)
+    info = feeds_module.FeedInfo("S", "Sub", "https://s.example/", "en", "S")
+
+    def render(chosen):
+        return feeds_module.render_feed(feed_format, info, "https://s.example/f", chosen)
+
+    full, brief = len(render(items)), len(render([item.briefed() for item in items]))
+    budget = (full + brief) // 2
+    document = feeds_module.fit_to_budget(render, items, budget, "f")
+
+    assert len(document) <= budget
+    text = document.decode("utf-8")
+    kept = [number for number in range(40) if f"Body {number}." in text]
+    assert kept == list(range(len(kept))) and 0 < len(kept) < 40  # the newest, in a run
+    assert all(f"Summary {number}." in text for number in range(40))
+    # As many as fit: one more entry with full content would not.
+    one_more = [*items[: len(kept) + 1], *(item.briefed() for item in items[len(kept) + 1 :])]
+    assert len(render(one_more)) > budget
+    assert feeds_module.fit_to_budget(render, items, full, "f") == render(items)
+
+
+def test_budget_leaves_out_the_oldest_entries_when_summaries_do_not_fit(feeds_module, caplog):
+    items = make_items(feeds_module, 40)
+    info = feeds_module.FeedInfo("S", "Sub", "https://s.example/", "en", "S")
+
+    def render(chosen):
+        return feeds_module.render_feed("atom", info, "https://s.example/f", chosen)
+
+    budget = len(render([item.briefed() for item in items[:10]]))
+    document = feeds_module.fit_to_budget(render, items, budget, "feeds/f.atom.xml")
+    assert len(document) <= budget
+    assert [entry.id for entry in feedparser.parse(document).entries] == [
+        item.id for item in items[:10]
+    ]
+    assert "only the newest 10 of 40 entries fit" in caplog.text
+    with pytest.raises(feeds_module.FeedError, match="smaller than the feed with no entries"):
+        feeds_module.fit_to_budget(render, items, 100, "feeds/f.atom.xml")
+
+
+def test_templates_get_every_feeds_links(feeds_module):
+    settings = {
+        "PLUGINS": ["feeds", "digests"],
+        "SITENAME": "Broadsheet",
+        "FEEDS_SITEURL": "https://news.example/",
+        "FEEDS_ATOM_PATH": "feeds/all.atom.xml",
+        "FEEDS_RSS_PATH": "feeds/all.rss.xml",
+        "FEEDS_JSON_PATH": "feeds/all.json",
+        "FEEDS_TAG_ATOM_PATH": "feeds/tag/{slug}.atom.xml",
+        "FEEDS_CATEGORY_RSS_PATH": "feeds/category/{slug}.rss.xml",
+        "FEEDS_DIGEST_ATOM_PATH": "feeds/digests.atom.xml",
+        "FEEDS_OPML_PATH": "feeds/feeds.opml",
+    }
+    generator = SimpleNamespace(settings=settings, context={})
+    feeds_module.add_feed_links(generator)
+    context = generator.context
+
+    assert [(f.format, f.media_type, f.path, f.url) for f in context["feeds_site"]] == [
+        ("atom", "application/atom+xml", "feeds/all.atom.xml", f"{SITE_URL}/feeds/all.atom.xml"),
+        ("rss", "application/rss+xml", "feeds/all.rss.xml", f"{SITE_URL}/feeds/all.rss.xml"),
+        ("json", "application/feed+json", "feeds/all.json", f"{SITE_URL}/feeds/all.json"),
+    ]
+    tag = SimpleNamespace(name="Kenya", slug="kenya", url="tag/kenya.html")
+    [tag_feed] = context["feeds_for_tag"](tag)
+    assert (tag_feed.title, tag_feed.path, tag_feed.html_url) == (
+        "Broadsheet: Kenya (Atom)",
+        "feeds/tag/kenya.atom.xml",
+        f"{SITE_URL}/tag/kenya.html",
+    )
+    assert context["feeds_for_tag"](SimpleNamespace(name="?", slug="", url="tag/.html")) == []
+    category = SimpleNamespace(name="World", slug="world", url="category/world.html")
+    assert [f.url for f in context["feeds_for_category"](category)] == [
+        f"{SITE_URL}/feeds/category/world.rss.xml"
+    ]
+    assert [f.url for f in context["feeds_digest"]] == [f"{SITE_URL}/feeds/digests.atom.xml"]
+    assert context["feeds_opml"].url == f"{SITE_URL}/feeds/feeds.opml"
+
+    # Without the digests plugin there is no digest feed; without this plugin, nothing.
+    unlisted = SimpleNamespace(settings={**settings, "PLUGINS": ["feeds"]}, context={})
+    feeds_module.add_feed_links(unlisted)
+    assert unlisted.context["feeds_digest"] == []
+    off = SimpleNamespace(settings={**settings, "PLUGINS": ["digests"]}, context={})
+    feeds_module.add_feed_links(off)
+    assert off.context == {}
+
+
+def test_per_slug_feed_paths_need_a_slug(feeds_module):
+    settings = {
+        "PLUGINS": ["feeds"],
+        "FEEDS_SITEURL": SITE_URL,
+        "FEEDS_ATOM_PATH": "feeds/all.atom.xml",
+        "FEEDS_CATEGORY_ATOM_PATH": "feeds/category.atom.xml",
+    }
+    with pytest.raises(feeds_module.FeedError, match=r"FEEDS_CATEGORY_ATOM_PATH .* \{slug\}"):
+        feeds_module.FeedPlan.from_settings(settings)

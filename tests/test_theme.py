@@ -236,14 +236,16 @@ def test_every_page_renders_with_feed_autodiscovery(site, page):
     site_feeds = [
         ("application/atom+xml", "feeds/all.atom.xml"),
         ("application/rss+xml", "feeds/all.rss.xml"),
+        ("application/feed+json", "feeds/all.json"),
     ]
     own = []
-    if page.startswith("tag/"):  # a tag page also offers the tag's own feeds
-        slug = page.removeprefix("tag/").removesuffix(".html")
-        own = [
-            ("application/atom+xml", f"feeds/tag/{slug}.atom.xml"),
-            ("application/rss+xml", f"feeds/tag/{slug}.rss.xml"),
-        ]
+    for kind in ("tag", "category"):  # a tag or category page also offers its own feeds
+        if page.startswith(f"{kind}/"):
+            slug = page.removeprefix(f"{kind}/").removesuffix(".html")
+            own = [
+                ("application/atom+xml", f"feeds/{kind}/{slug}.atom.xml"),
+                ("application/rss+xml", f"feeds/{kind}/{slug}.rss.xml"),
+            ]
     assert feeds == sorted(site_feeds + own)
     for _, target in feeds:
         assert (site / target).is_file()
@@ -260,6 +262,7 @@ def test_publish_settings_give_absolute_feed_links(tmp_path, monkeypatch):
     hrefs = sorted(link["href"] for link in soup.head.find_all("link", rel="alternate"))
     assert hrefs == [
         "https://example.org/feeds/all.atom.xml",
+        "https://example.org/feeds/all.json",
         "https://example.org/feeds/all.rss.xml",
     ]
     atom = (output / "feeds/all.atom.xml").read_text(encoding="utf-8")

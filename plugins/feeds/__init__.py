@@ -1,4 +1,5 @@
-"""Broadsheet feeds: the site's Atom and RSS 2.0 feeds, written with feedgen."""
+"""Broadsheet feeds: Atom, RSS 2.0 and JSON Feed (site, per tag, per category, digests)
+and their OPML list, written with feedgen."""
 
 from .feeds import register
 

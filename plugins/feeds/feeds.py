@@ -1,34 +1,73 @@
-"""Write the site's Atom and RSS 2.0 feeds of all published articles with feedgen.
+"""Write the site's feeds: Atom, RSS 2.0 and JSON Feed 1.1, per tag, per category, of
+the digest issues, and an OPML list of them all.
 
-Settings (read from the build's own settings, each with a default):
+What a build writes (each path relative to the output folder; a feed whose path
+setting is unset or empty is not written):
 
-- ``FEEDS_ATOM_PATH`` / ``FEEDS_RSS_PATH``: where each feed goes, relative to the
-  output directory. The plugin does nothing unless at least one is set; a feed
-  whose path is unset or empty is not written.
+- the site feeds of the newest published articles: ``FEEDS_ATOM_PATH``
+  (``feeds/all.atom.xml``), ``FEEDS_RSS_PATH`` (``feeds/all.rss.xml``) and
+  ``FEEDS_JSON_PATH`` (``feeds/all.json``, JSON Feed 1.1). The plugin does nothing
+  unless at least one of them is set; every other feed is written only alongside
+  them.
+- per tag, ``FEEDS_TAG_ATOM_PATH`` / ``FEEDS_TAG_RSS_PATH`` and per category,
+  ``FEEDS_CATEGORY_ATOM_PATH`` / ``FEEDS_CATEGORY_RSS_PATH``, with ``{slug}``
+  replaced by the tag's or category's slug (``feeds/tag/{slug}.atom.xml``,
+  ``feeds/category/{slug}.rss.xml``). Their entries are the site feed's (same ids,
+  same content); the alternate link is the tag or category page. Tags include the
+  ones ``autotag`` adds (it runs before Pelican files articles under their tags). A
+  tag or category whose slug is empty (a name without letters or digits) gets no
+  feed, with a warning.
+- the digest feed, ``FEEDS_DIGEST_ATOM_PATH`` / ``FEEDS_DIGEST_RSS_PATH``, when the
+  ``digests`` plugin is listed: one entry per *published* issue (drafts never, even
+  in a preview that builds them), whose content is the whole issue: the curator's
+  introduction, then each section's stories with title linked to our article,
+  source and note (sanitised by the digests plugin; every URL made absolute).
+- ``FEEDS_OPML_PATH`` (``feeds/feeds.opml``): every feed the build wrote (site,
+  digests, each category, each tag, in that order; categories and tags by slug)
+  with its title, ``xmlUrl`` and ``htmlUrl``, and no timestamp.
+
+Other settings (read from the build's own settings, each with a default):
+
 - ``FEEDS_SITEURL``: absolute base URL for permalinks and feed links (falls back to
   ``SITEURL``; a build with neither absolute is refused, since feed links must be
   absolute even in a local build with ``RELATIVE_URLS``).
-- ``FEEDS_MAX_ITEMS``: newest articles per feed (default 50; ``None`` for all).
-- ``FEEDS_TAG_AUTHORITY``: authority of fallback ``tag:`` ids (default ``broadsheet``).
-- ``FEEDS_TAG_ATOM_PATH`` / ``FEEDS_TAG_RSS_PATH``: one more feed per tag, at this
-  path with ``{slug}`` replaced by the tag's slug (``feeds/tag/{slug}.atom.xml``).
-  Unset or empty: no tag feeds. They are written only alongside the site feeds
-  (with at least one of the paths above set). A tag feed holds the tag's newest
-  ``FEEDS_MAX_ITEMS`` published articles with the same entries as the site feed
-  (same ids, full content, absolute links); its alternate link is the tag page,
-  its title the site's name and the tag's. A tag whose slug is empty (a name
-  without letters or digits) gets no feed, with a warning.
-  Tags include the ones ``autotag`` adds, since it runs before Pelican files
-  articles under their tags.
+- ``FEEDS_MAX_ITEMS``: newest entries per feed (default 50; ``None`` for all). When
+  it is absent, Pelican's ``FEED_MAX_ITEMS`` is used if the settings give it a value
+  other than Pelican's own default (100), which cannot be told apart from unset.
+- ``FEEDS_MAX_BYTES``: the most bytes a feed file may have (default 2,000,000;
+  ``None`` for no limit; ``FEED_MAX_BYTES`` when absent). A feed that would be
+  larger drops the full content of its oldest entries first, keeping their summary
+  and link, as many as it takes; if summaries alone are still too large, its oldest
+  entries are left out, with a warning. Sizes are those of the rendered bytes.
+- ``FEEDS_TAG_AUTHORITY``: authority of ``tag:`` ids made here (default
+  ``broadsheet``).
+- ``AUTHOR`` (else ``SITENAME``): the feed-level author, so that every Atom entry
+  has one.
 
-Entry ids. An entry's id is the article's ``Uid`` metadata, written once at import
-and never changed, so a retitled, re-slugged or moved article stays the same entry
+Entries. Every entry has a title, our permalink, full HTML content with every URL
+absolute (the lead image with its caption and credit first, when there is one), a
+summary, published and updated dates, an author (``Byline``, else ``Source``),
+categories from the tags, the lead image (``Image``) as an enclosure (RSS
+``<enclosure>`` with length ``0``, the size being unknown; Atom
+``<link rel="enclosure">``; JSON Feed ``image``) and, when ``Source_url`` is known,
+the original article's URL (Atom ``<link rel="related">``, JSON Feed
+``external_url``) and a "Read the original at <Outlet>" line ending the content.
+An outlet whose ``content/sources.yml`` entry says ``full_text: false`` (matched as
+the importer matches outlets: the ``Source_url`` host against ``domains``, else
+``Source`` against ``name`` and ``names``) gets the summary and that line only,
+never the full text.
+
+Entry ids. An article's id is its ``Uid`` metadata, written once at import and never
+changed, so a retitled, re-slugged, re-tagged or moved article stays the same entry
 for subscribers. An article without ``Uid`` (written by hand) gets
 ``tag:<authority>,<YYYY-MM-DD>:<path>``, where the date is the article's ``Date``
 as written (its own calendar day, not converted) and ``<path>`` is its source file
-relative to the content directory, percent-encoded: stable across title and
-slug edits, but it changes if the file is moved or its Date is edited, so give
-long-lived hand-written articles a ``Uid``.
+relative to the content directory, percent-encoded: stable across title, slug and
+tag edits, but it changes if the file is moved or its Date is edited, so give
+long-lived hand-written articles a ``Uid``. A digest issue's id is
+``tag:<authority>,<YYYY-MM-DD>:digest/<slug>`` from its file name
+(``content/digests/YYYY-MM-DD-<slug>.md``): editing its title, text or ``Date``
+keeps it, renaming the file gives subscribers a new entry.
 
 Dates. Pelican makes article dates aware in ``TIMEZONE``; any naive date that
 still reaches the feed is taken as UTC. Entry ``updated`` is ``Modified`` or else
@@ -37,47 +76,76 @@ entry's ``updated`` (the Unix epoch for an empty feed), never the build time, so
 two builds of the same content give byte-identical feeds. A date that cannot be
 made timezone-aware raises ``FeedError`` naming the article file.
 
-Signal. The feeds are written on ``article_writer_finalized``. Its sender is the
-ArticlesGenerator itself, after every article has been read, tagged (autotag runs
-at ``article_generator_pretaxonomy``), annotated (``article_generator_finalized``)
-and written, so the handler sees final ``articles``, ``translations``, the build's
-own ``settings`` and ``output_path``. ``finalized`` only carries the Pelican
-object, which holds no generators: using it would mean stashing articles in
-module state between signals, which leaks between builds because Pelican's
-signals are process-global.
+Templates. When the plugin is listed, every template gets ``feeds_site`` (the site
+feeds, a list of ``FeedLink``: ``format``, ``media_type``, ``title``, ``path``
+relative to the site, absolute ``url``), ``feeds_digest`` (the digest feeds),
+``feeds_opml`` (a ``FeedLink`` or ``None``) and two functions returning lists of
+``FeedLink``: ``feeds_for_tag(tag)`` and ``feeds_for_category(category)``. Each
+lists only feeds the build writes.
+
+Signals. ``article_generator_finalized`` puts the links in the context before any
+template is rendered (and refuses bad settings before anything is written).
+``article_writer_finalized`` writes the feeds: its sender is the ArticlesGenerator
+itself, after every article has been read, tagged and written, with the digests
+plugin's issues in its context. Pelican's signals are process-global, so both do
+nothing unless ``feeds`` is in the running build's ``PLUGINS``.
 
 feedgen's getter-setter camelCase API is used only in ``render_feed``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import mimetypes
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 from feedgen.feed import FeedGenerator
+from lxml import etree
 from markupsafe import escape
 from pelican import signals
+from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import sanitised_join, truncate_html_words
 
 from broadsheet.errors import BuildError
+from broadsheet.metadata import PageMeta
+from broadsheet.pipeline import outlet_for_page
+from broadsheet.plugins import plugin_listed
+from broadsheet.sanitize import safe_url
+from broadsheet.sources import Outlet, load_outlets
 
 logger = logging.getLogger(__name__)
 
+PLUGIN_NAME = "feeds"
+DIGESTS_PLUGIN_NAME = "digests"
 DEFAULT_MAX_ITEMS = 50
+DEFAULT_MAX_BYTES = 2_000_000
 DEFAULT_TAG_AUTHORITY = "broadsheet"
+GENERATOR_NAME = "Broadsheet"
+SOURCES_FILE = "sources.yml"  # in PATH, as tasks.py import reads it
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 URL_ATTRIBUTES = ("href", "src", "poster")
-FEED_FORMATS = {
-    "atom": ("FEEDS_ATOM_PATH", "application/atom+xml"),
-    "rss": ("FEEDS_RSS_PATH", "application/rss+xml"),
+DEFAULT_IMAGE_TYPE = "image/jpeg"  # news lead images without a telling extension
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_TYPES = {
+    "atom": "application/atom+xml",
+    "rss": "application/rss+xml",
+    "json": "application/feed+json",
 }
+FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+SITE_FEED_PATHS = {"atom": "FEEDS_ATOM_PATH", "rss": "FEEDS_RSS_PATH", "json": "FEEDS_JSON_PATH"}
 TAG_FEED_PATHS = {"atom": "FEEDS_TAG_ATOM_PATH", "rss": "FEEDS_TAG_RSS_PATH"}
+CATEGORY_FEED_PATHS = {"atom": "FEEDS_CATEGORY_ATOM_PATH", "rss": "FEEDS_CATEGORY_RSS_PATH"}
+DIGEST_FEED_PATHS = {"atom": "FEEDS_DIGEST_ATOM_PATH", "rss": "FEEDS_DIGEST_RSS_PATH"}
+_DIGEST_FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
 
 
 class FeedError(BuildError):
@@ -85,8 +153,21 @@ class FeedError(BuildError):
 
 
 @dataclass(frozen=True)
+class FeedImage:
+    """An entry's lead image: absolute URL and media type (its size is unknown)."""
+
+    url: str
+    media_type: str
+
+
+@dataclass(frozen=True)
 class FeedItem:
-    """One article as a feed entry, every value final (absolute URLs, aware dates)."""
+    """One feed entry, every value final (absolute URLs, aware dates).
+
+    ``content`` is the full HTML; ``brief`` the summary and the link to the original,
+    what an entry carries instead when its outlet forbids full text or the feed's size
+    budget drops its content.
+    """
 
     id: str
     title: str
@@ -98,6 +179,18 @@ class FeedItem:
     author: str | None
     categories: tuple[str, ...]
     source_path: str
+    brief: str = ""
+    external_url: str | None = None
+    image: FeedImage | None = None
+    summary_text: str = ""  # the summary as plain text, for JSON Feed; "" derives it
+
+    def summary_as_text(self) -> str:
+        """The summary as plain text (JSON Feed's ``summary``)."""
+        return self.summary_text or plain_text(self.summary)
+
+    def briefed(self) -> FeedItem:
+        """This entry with its content cut to the summary and the link."""
+        return replace(self, content=self.brief or self.summary)
 
 
 @dataclass(frozen=True)
@@ -106,8 +199,24 @@ class FeedInfo:
 
     title: str
     subtitle: str
-    site_url: str
+    site_url: str  # the alternate link: the home, tag, category or archive page
     language: str
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed as the theme links to it (autodiscovery, "follow" links) and OPML lists it."""
+
+    format: str  # atom, rss or json
+    media_type: str
+    title: str
+    path: str  # relative to the site: "{{ SITEURL }}/{{ feed.path }}"
+    url: str  # absolute, from FEEDS_SITEURL
+    html_url: str = ""  # the page the feed follows
+
+
+# --- helpers on plain data ---------------------------------------------------------------------
 
 
 def to_aware_datetime(value: object, source_path: str) -> datetime:
@@ -153,10 +262,23 @@ def absolutize_srcset(srcset: str, base_url: str) -> str:
     return ", ".join(candidates)
 
 
+def plain_text(html: str) -> str:
+    """Return the text of an HTML fragment, whitespace collapsed."""
+    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+
 def fallback_entry_id(relative_source_path: str, published: datetime, authority: str) -> str:
     """Return the stable tag: id of an article that has no Uid."""
     path = quote(Path(relative_source_path).as_posix())
     return f"tag:{authority},{published:%Y-%m-%d}:{path}"
+
+
+def digest_entry_id(file_path: str, slug: str, authority: str) -> str:
+    """Return a digest issue's tag: id, from its file name's date and its slug."""
+    named = _DIGEST_FILE_RE.match(PurePosixPath(file_path.replace("\\", "/")).name)
+    if not named:
+        raise FeedError(f"{file_path}: a digest file is named YYYY-MM-DD-<slug>.md")
+    return f"tag:{authority},{named.group(1)}:digest/{quote(slug)}"
 
 
 def original_link_html(source: str | None, source_url: str) -> str:
@@ -168,7 +290,7 @@ def original_link_html(source: str | None, source_url: str) -> str:
     )
 
 
-def plain_summary(content_html: str, settings: dict) -> str:
+def plain_summary(content_html: str, settings: Mapping) -> str:
     """Return the summary Pelican would make from content, for articles without Summary."""
     max_words = settings.get("SUMMARY_MAX_LENGTH")
     if max_words is None:
@@ -176,7 +298,45 @@ def plain_summary(content_html: str, settings: dict) -> str:
     return truncate_html_words(content_html, max_words, settings.get("SUMMARY_END_SUFFIX", "…"))
 
 
-def item_from_article(article, site_url: str, settings: dict) -> FeedItem:
+def first_paragraph(html: str) -> str:
+    """The first paragraph of an HTML body ("" when it has none)."""
+    paragraph = BeautifulSoup(html, "html.parser").find("p")
+    return str(paragraph) if paragraph else ""
+
+
+def image_media_type(url: str) -> str:
+    """The media type an image URL's extension tells, else JPEG."""
+    guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+    return guessed if guessed and guessed.startswith("image/") else DEFAULT_IMAGE_TYPE
+
+
+def lead_image_html(image_url: str, caption: str | None, credit: str | None) -> str:
+    """The lead image as the article page shows it: a figure with caption and credit."""
+    parts = []
+    if caption:
+        parts.append(f'<span class="caption">{escape(caption)}</span>')
+    if credit:
+        parts.append(f'<span class="credit">Photo: {escape(credit)}</span>')
+    figcaption = f"<figcaption>{' '.join(parts)}</figcaption>" if parts else ""
+    return (
+        f'<figure class="lead-image"><img src="{escape(image_url)}" '
+        f'alt="{escape(caption or "")}"/>{figcaption}</figure>'
+    )
+
+
+def outlet_allows_full_text(
+    source: str | None, source_url: str | None, outlets: Sequence[Outlet]
+) -> bool:
+    """False when the article's outlet (found as the importer finds it) forbids full text."""
+    if not outlets:
+        return True
+    outlet = outlet_for_page(PageMeta(site_name=source or None), source_url, {}, outlets)
+    return outlet is None or outlet.full_text
+
+
+def item_from_article(
+    article, site_url: str, settings: Mapping, outlets: Sequence[Outlet] = ()
+) -> FeedItem:
     """Return the feed entry of a Pelican article."""
     source_path = article.source_path
     published = to_aware_datetime(getattr(article, "date", None), source_path)
@@ -192,25 +352,85 @@ def item_from_article(article, site_url: str, settings: dict) -> FeedItem:
     )
 
     body = article.get_content(site_url)
+    source = str(getattr(article, "source", "") or "").strip() or None
+    source_url = safe_url(getattr(article, "source_url", None))
+    full_text = outlet_allows_full_text(source, source_url, outlets)
     if "summary" in article.metadata:
         summary = article.metadata["summary"]
-    else:
+    elif full_text:
         summary = plain_summary(body, settings)
-    source_url = getattr(article, "source_url", None)
-    if source_url:
-        body += "\n" + original_link_html(getattr(article, "source", None), source_url)
+    else:  # Pelican's summary may be the whole of a short text: the importer's rule
+        summary = first_paragraph(body)
+    original = "\n" + original_link_html(source, source_url) if source_url else ""
 
+    image_url = safe_url(getattr(article, "image", None), link)
+    image = FeedImage(image_url, image_media_type(image_url)) if image_url else None
+    if image:
+        caption = getattr(article, "image_caption", None)
+        body = lead_image_html(image.url, caption, getattr(article, "image_credit", None)) + body
+
+    summary = absolutize_html(summary, link)
+    brief = summary + original  # the original's URL is absolute already
+    content = absolutize_html(body + original, link) if full_text else brief
+    byline = str(getattr(article, "byline", "") or "").strip()
     return FeedItem(
         id=entry_id,
         title=str(article.title),
         link=link,
-        content=absolutize_html(body, link),
-        summary=absolutize_html(summary, link),
+        content=content,
+        summary=summary,
         published=published,
         updated=updated,
-        author=getattr(article, "byline", None) or None,
+        author=byline or source,
         categories=tuple(tag.name for tag in getattr(article, "tags", None) or ()),
         source_path=source_path,
+        brief=brief,
+        external_url=source_url,
+        image=image,
+        summary_text=plain_text(summary),
+    )
+
+
+def issue_html(issue, site_url: str) -> str:
+    """A digest issue as one HTML document: introduction, then each section's stories."""
+    parts = [issue.intro] if issue.intro else []
+    for section in issue.sections:
+        parts.append(f"<h2>{escape(section.title)}</h2>")
+        for story in section.stories:
+            article = story.article
+            permalink = join_site_url(site_url, article.url)
+            parts.append(f'<h3><a href="{escape(permalink)}">{escape(str(article.title))}</a></h3>')
+            source = str(article.metadata.get("source") or "").strip()
+            if source:
+                parts.append(f'<p class="source">{escape(source)}</p>')
+            if story.note:
+                parts.append(story.note)
+    return "\n".join(parts)
+
+
+def item_from_issue(issue, site_url: str, settings: Mapping) -> FeedItem:
+    """Return the feed entry of a published digest issue (plugins/digests' ``Issue``)."""
+    when = to_aware_datetime(issue.date, issue.source_path)
+    link = join_site_url(site_url, issue.url)
+    summary = f"<p>{escape(issue.summary)}</p>" if issue.summary else ""
+    if not summary:
+        summary = plain_summary(issue.intro, settings) if issue.intro else ""
+    return FeedItem(
+        id=digest_entry_id(
+            issue.source_path,
+            issue.slug,
+            settings.get("FEEDS_TAG_AUTHORITY", DEFAULT_TAG_AUTHORITY),
+        ),
+        title=issue.title,
+        link=link,
+        content=absolutize_html(issue_html(issue, site_url), link),
+        summary=absolutize_html(summary, link),
+        published=when,
+        updated=when,
+        author=None,
+        categories=(),
+        source_path=issue.source_path,
+        brief=absolutize_html(summary, link),
     )
 
 
@@ -232,18 +452,25 @@ def feed_updated(items: Sequence[FeedItem]) -> datetime:
     return max((item.updated for item in items), default=EMPTY_FEED_UPDATED)
 
 
+# --- rendering ---------------------------------------------------------------------------------
+
+
 def render_feed(
     feed_format: str, info: FeedInfo, feed_url: str, items: Sequence[FeedItem]
 ) -> bytes:
-    """Return the Atom or RSS 2.0 document for items (the one place feedgen is called)."""
-    _, media_type = FEED_FORMATS[feed_format]
+    """Return the Atom, RSS 2.0 or JSON Feed document for items."""
+    if feed_format == "json":
+        return render_json_feed(info, feed_url, items)
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)  # RSS authors without email
     generator.id(feed_url)
     generator.title(info.title)
     generator.subtitle(info.subtitle)
     generator.language(info.language)
-    generator.link(href=feed_url, rel="self", type=media_type)
+    generator.generator(GENERATOR_NAME)
+    if info.author:
+        generator.author(name=info.author)  # Atom only: RSS authors need an email
+    generator.link(href=feed_url, rel="self", type=MEDIA_TYPES[feed_format])
     # RSS uses the last link given as the channel <link>: the site, not the feed.
     generator.link(href=info.site_url, rel="alternate", type="text/html")
     # Also sets RSS lastBuildDate, which feedgen otherwise sets to now.
@@ -254,6 +481,8 @@ def render_feed(
         entry.id(item.id)  # Atom id and RSS guid isPermaLink="false"
         entry.title(item.title)
         entry.link(href=item.link, rel="alternate", type="text/html")
+        if item.image and feed_format == "rss":
+            entry.link(href=item.image.url, rel="enclosure", type=item.image.media_type)
         entry.content(item.content, type="html")
         entry.summary(item.summary, type="html")
         entry.published(item.published)
@@ -265,11 +494,195 @@ def render_feed(
             entry.category(term=term)
 
     if feed_format == "atom":
-        return generator.atom_str(pretty=True)
+        return add_atom_entry_links(generator.atom_str(pretty=False), items)
     return generator.rss_str(pretty=True)
 
 
-def feeds_site_url(settings: dict) -> str:
+def add_atom_entry_links(document: bytes, items: Sequence[FeedItem]) -> bytes:
+    """Write each Atom entry's links (alternate, related, enclosure) in full.
+
+    feedgen 1.0 writes an entry's links with their href only (lkiesow/python-feedgen
+    #135), which would turn the related and enclosure links into more alternates.
+    """
+    root = etree.fromstring(document)
+    entries = root.findall(f"{{{ATOM_NS}}}entry")
+    for element, item in zip(entries, items, strict=True):
+        for old in element.findall(f"{{{ATOM_NS}}}link"):
+            element.remove(old)
+        links = [{"rel": "alternate", "type": "text/html", "href": item.link}]
+        if item.external_url:
+            links.append({"rel": "related", "type": "text/html", "href": item.external_url})
+        if item.image:
+            image = item.image
+            links.append({"rel": "enclosure", "type": image.media_type, "href": image.url})
+        anchor = element.find(f"{{{ATOM_NS}}}updated")
+        for attributes in links:
+            link = etree.Element(f"{{{ATOM_NS}}}link", attributes)
+            anchor.addnext(link)
+            anchor = link
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def render_json_feed(info: FeedInfo, feed_url: str, items: Sequence[FeedItem]) -> bytes:
+    """Return the JSON Feed 1.1 document for items (keys in a fixed order, UTF-8)."""
+    document: dict[str, object] = {
+        "version": JSON_FEED_VERSION,
+        "title": info.title,
+        "home_page_url": info.site_url,
+        "feed_url": feed_url,
+        "description": info.subtitle,
+        "language": info.language,
+    }
+    if info.author:
+        document["authors"] = [{"name": info.author}]
+    document["items"] = [json_feed_item(item) for item in items]
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def json_feed_item(item: FeedItem) -> dict[str, object]:
+    """One JSON Feed 1.1 item; optional keys only when they have a value."""
+    entry: dict[str, object] = {"id": item.id, "url": item.link}
+    if item.external_url:
+        entry["external_url"] = item.external_url
+    entry["title"] = item.title
+    entry["content_html"] = item.content
+    summary = item.summary_as_text()
+    if summary:
+        entry["summary"] = summary
+    if item.image:
+        entry["image"] = item.image.url
+    entry["date_published"] = item.published.isoformat()
+    entry["date_modified"] = item.updated.isoformat()
+    if item.author:
+        entry["authors"] = [{"name": item.author}]
+    if item.categories:
+        entry["tags"] = list(item.categories)
+    return entry
+
+
+def render_opml(title: str, groups: Sequence[tuple[str, Sequence[FeedLink]]]) -> bytes:
+    """Return an OPML 2.0 subscription list: one outline per group, one per feed."""
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = title
+    body = etree.SubElement(root, "body")
+    for name, links in groups:
+        if not links:
+            continue
+        group = etree.SubElement(body, "outline", text=name, title=name)
+        for link in links:
+            etree.SubElement(
+                group,
+                "outline",
+                type="rss",
+                text=link.title,
+                title=link.title,
+                xmlUrl=link.url,
+                htmlUrl=link.html_url,
+            )
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def fit_to_budget(
+    render: Callable[[Sequence[FeedItem]], bytes],
+    items: Sequence[FeedItem],
+    max_bytes: int | None,
+    feed_path: str,
+    content_size: Callable[[str], int] | None = None,
+) -> bytes:
+    """Render items within max_bytes: the oldest entries lose their full content first.
+
+    The newest ``n`` entries keep full content and the rest are briefed, for the largest
+    ``n`` whose rendering fits. Every candidate is rendered and measured; ``content_size``
+    (a content's size once written in this format) only predicts the first candidate,
+    so that a feed of thousands of entries is rendered a few times, not a dozen. When
+    even all-brief entries do not fit, the oldest are left out, with a warning.
+    """
+    document = render(items)
+    if max_bytes is None or len(document) <= max_bytes:
+        return document
+    briefed = [item.briefed() for item in items]
+
+    def with_full(count: int) -> Sequence[FeedItem]:
+        return [*items[:count], *briefed[count:]]
+
+    smallest = render(briefed)
+    if len(smallest) <= max_bytes:
+        guess = None
+        if content_size is not None:
+            guess, size = 0, len(smallest)
+            for item, brief in zip(items, briefed, strict=True):
+                size += content_size(item.content) - content_size(brief.content)
+                if size > max_bytes:
+                    break
+                guess += 1
+        fitted = largest_fitting(
+            lambda count: render(with_full(count)), len(items), max_bytes, guess
+        )
+        return fitted[1]
+    count, document = largest_fitting(lambda count: render(briefed[:count]), len(items), max_bytes)
+    if count is None:
+        raise FeedError(
+            f"{feed_path}: FEEDS_MAX_BYTES {max_bytes} is smaller than the feed with no entries"
+        )
+    logger.warning(
+        "%s: only the newest %d of %d entries fit in FEEDS_MAX_BYTES %d, even without "
+        "their full content",
+        feed_path,
+        count,
+        len(items),
+        max_bytes,
+    )
+    return document
+
+
+def largest_fitting(
+    render: Callable[[int], bytes], upper: int, max_bytes: int, guess: int | None = None
+) -> tuple[int | None, bytes]:
+    """The largest count in [0, upper) whose rendering fits max_bytes, and that rendering.
+
+    Tries ``guess`` and the count after it first, then bisects what is left (assuming
+    size grows with count); whatever it returns was rendered and does fit.
+    """
+    best: tuple[int | None, bytes] = (None, b"")
+    low, high = 0, upper - 1
+
+    def probe(count: int) -> None:
+        nonlocal best, low, high
+        document = render(count)
+        if len(document) <= max_bytes:
+            best, low = (count, document), count + 1
+        else:
+            high = count - 1
+
+    if guess is not None and low <= guess <= high:
+        probe(guess)
+        if low == guess + 1 and low <= high:
+            probe(low)
+    while low <= high:
+        probe((low + high) // 2)
+    return best
+
+
+def written_size(feed_format: str, html: str) -> int:
+    """The bytes a content string takes once written in a feed of this format."""
+    if feed_format == "json":
+        return len(json.dumps(html, ensure_ascii=False).encode("utf-8"))
+    escaped = html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return len(escaped.replace("\r", "&#13;").encode("utf-8"))
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def plugin_enabled(settings: Mapping) -> bool:
+    """True when the running build lists this plugin."""
+    return plugin_listed(settings, PLUGIN_NAME)
+
+
+def feeds_site_url(settings: Mapping) -> str:
     """Return the absolute base URL for feed links, or raise FeedError."""
     site_url = settings.get("FEEDS_SITEURL") or settings.get("SITEURL") or ""
     if not urlsplit(site_url).scheme:
@@ -279,87 +692,320 @@ def feeds_site_url(settings: dict) -> str:
     return site_url.rstrip("/")
 
 
-def feed_targets(settings: dict, keys: dict[str, str]) -> list[tuple[str, str]]:
+def limit_setting(settings: Mapping, key: str, pelican_key: str, default: int) -> int | None:
+    """``key``, else ``pelican_key`` when set to other than Pelican's default, else default."""
+    if key in settings:
+        value, name = settings[key], key
+    elif settings.get(pelican_key, DEFAULT_CONFIG.get(pelican_key)) != DEFAULT_CONFIG.get(
+        pelican_key
+    ):
+        value, name = settings[pelican_key], pelican_key
+    else:
+        return default
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FeedError(f"{name} must be a positive whole number or None (got {value!r})")
+    return value
+
+
+def max_items_setting(settings: Mapping) -> int | None:
+    """FEEDS_MAX_ITEMS, else Pelican's FEED_MAX_ITEMS when set, else 50."""
+    return limit_setting(settings, "FEEDS_MAX_ITEMS", "FEED_MAX_ITEMS", DEFAULT_MAX_ITEMS)
+
+
+def max_bytes_setting(settings: Mapping) -> int | None:
+    """FEEDS_MAX_BYTES, else FEED_MAX_BYTES, else 2,000,000."""
+    return limit_setting(settings, "FEEDS_MAX_BYTES", "FEED_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def feed_targets(settings: Mapping, keys: Mapping[str, str]) -> list[tuple[str, str]]:
     """(format, path) of each feed whose path setting (keys: format -> setting) is set."""
-    return [
-        (feed_format, settings[path_key])
-        for feed_format, path_key in keys.items()
-        if settings.get(path_key)
-    ]
+    targets = []
+    for feed_format, path_key in keys.items():
+        path = settings.get(path_key)
+        if not path:
+            continue
+        if not isinstance(path, str):
+            raise FeedError(f"{path_key} must be a path (got {path!r})")
+        targets.append((feed_format, path))
+    return targets
+
+
+def pattern_targets(settings: Mapping, keys: Mapping[str, str]) -> list[tuple[str, str]]:
+    """feed_targets for per-slug feeds; each pattern must hold ``{slug}``."""
+    targets = feed_targets(settings, keys)
+    for feed_format, pattern in targets:
+        if "{slug}" not in pattern:
+            raise FeedError(
+                f"{keys[feed_format]} {pattern!r} must contain {{slug}}: "
+                "one feed per tag or category"
+            )
+    return targets
+
+
+def slug_feed_path(pattern: str, slug: str) -> str:
+    """The output path of a tag's or category's feed: the pattern with {slug} filled in."""
+    return pattern.replace("{slug}", slug)
 
 
 def tag_feed_path(pattern: str, tag) -> str:
-    """The output path of a tag's feed: the pattern with {slug} filled in."""
-    return pattern.replace("{slug}", tag.slug)
+    """The output path of a tag's feed."""
+    return slug_feed_path(pattern, tag.slug)
 
 
-def write_feed(
-    output_path: str,
-    feed_format: str,
-    info: FeedInfo,
-    site_url: str,
-    feed_path: str,
-    items: Sequence[FeedItem],
-) -> None:
-    """Render one feed and write it under the output directory."""
-    document = render_feed(feed_format, info, join_site_url(site_url, feed_path), items)
-    output_file = sanitised_join(output_path, feed_path)
+def digests_enabled(settings: Mapping) -> bool:
+    return plugin_listed(settings, DIGESTS_PLUGIN_NAME)
+
+
+# --- what the templates get --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedPlan:
+    """Every feed this build writes: settings read and checked once."""
+
+    site_url: str
+    site_title: str
+    info: FeedInfo
+    site: list[tuple[str, str]]
+    tag: list[tuple[str, str]]
+    category: list[tuple[str, str]]
+    digest: list[tuple[str, str]]
+    opml_path: str
+    max_items: int | None
+    max_bytes: int | None
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> FeedPlan | None:
+        """The plan, None when no site feed is configured; FeedError on a bad setting."""
+        site = feed_targets(settings, SITE_FEED_PATHS)
+        if not site:
+            return None
+        site_url = feeds_site_url(settings)
+        site_title = settings.get("SITENAME", "")
+        opml_path = settings.get("FEEDS_OPML_PATH") or ""
+        if not isinstance(opml_path, str):
+            raise FeedError(f"FEEDS_OPML_PATH must be a path (got {opml_path!r})")
+        return cls(
+            site_url=site_url,
+            site_title=site_title,
+            info=FeedInfo(
+                title=site_title,
+                subtitle=settings.get("SITESUBTITLE") or site_title,
+                site_url=site_url + "/",
+                language=settings.get("DEFAULT_LANG", "en"),
+                author=settings.get("AUTHOR") or site_title,
+            ),
+            site=site,
+            tag=pattern_targets(settings, TAG_FEED_PATHS),
+            category=pattern_targets(settings, CATEGORY_FEED_PATHS),
+            digest=feed_targets(settings, DIGEST_FEED_PATHS) if digests_enabled(settings) else [],
+            opml_path=opml_path,
+            max_items=max_items_setting(settings),
+            max_bytes=max_bytes_setting(settings),
+        )
+
+    def titled(self, name: str) -> str:
+        """A feed's title: the site's name and the tag's, category's or "Digests"."""
+        return f"{self.site_title}: {name}" if self.site_title else name
+
+    def links(
+        self, targets: Sequence[tuple[str, str]], title: str, html_url: str, slug: str = ""
+    ) -> list[FeedLink]:
+        """The FeedLinks of targets (format, path or pattern)."""
+        return [
+            FeedLink(
+                format=feed_format,
+                media_type=MEDIA_TYPES[feed_format],
+                title=f"{title} ({FORMAT_NAMES[feed_format]})",
+                path=slug_feed_path(path, slug),
+                url=join_site_url(self.site_url, slug_feed_path(path, slug)),
+                html_url=html_url,
+            )
+            for feed_format, path in targets
+        ]
+
+    def site_links(self) -> list[FeedLink]:
+        return self.links(self.site, self.site_title, self.info.site_url)
+
+    def digest_links(self, archive_url: str) -> list[FeedLink]:
+        return self.links(
+            self.digest, self.titled("Digests"), join_site_url(self.site_url, archive_url)
+        )
+
+    def taxonomy_links(self, targets: Sequence[tuple[str, str]], term) -> list[FeedLink]:
+        """The feeds of a tag or category (empty for one without a slug)."""
+        slug = getattr(term, "slug", "") or ""
+        if not slug:
+            return []
+        html_url = join_site_url(self.site_url, term.url)
+        return self.links(targets, self.titled(str(term.name)), html_url, slug)
+
+    def opml_link(self) -> FeedLink | None:
+        if not self.opml_path:
+            return None
+        return FeedLink(
+            format="opml",
+            media_type="text/x-opml",
+            title=f"{self.site_title} feeds".strip(),
+            path=self.opml_path,
+            url=join_site_url(self.site_url, self.opml_path),
+            html_url=self.info.site_url,
+        )
+
+
+def digest_archive_url(settings: Mapping, context: Mapping) -> str:
+    """The digest archive's URL, as the digests plugin sets it."""
+    return context.get("digests_archive_url") or settings.get(
+        "DIGESTS_ARCHIVE_URL", "digests/index.html"
+    )
+
+
+def add_feed_links(article_generator) -> None:
+    """article_generator_finalized: put the feed links the theme needs in the context."""
+    settings = article_generator.settings
+    if not plugin_enabled(settings):
+        return
+    plan = FeedPlan.from_settings(settings)
+    context = article_generator.context
+    if plan is None:
+        context.update(
+            feeds_site=[],
+            feeds_digest=[],
+            feeds_opml=None,
+            feeds_for_tag=lambda tag: [],
+            feeds_for_category=lambda category: [],
+        )
+        return
+    context.update(
+        feeds_site=plan.site_links(),
+        feeds_digest=plan.digest_links(digest_archive_url(settings, context)),
+        feeds_opml=plan.opml_link(),
+        feeds_for_tag=lambda tag: plan.taxonomy_links(plan.tag, tag),
+        feeds_for_category=lambda category: plan.taxonomy_links(plan.category, category),
+    )
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+class FeedWriter:
+    """Writes feeds under the output folder, each within the byte budget, and remembers them."""
+
+    def __init__(self, output_path: str, plan: FeedPlan) -> None:
+        self.output_path = output_path
+        self.plan = plan
+        self.written: dict[str, list[FeedLink]] = {}
+        self.paths: set[str] = set()
+
+    def write(
+        self, group: str, info: FeedInfo, links: Sequence[FeedLink], items: Sequence[FeedItem]
+    ) -> None:
+        """Render and write one feed per link (format), all of the same entries."""
+        for link in links:
+            if link.path in self.paths:
+                raise FeedError(f"two feeds would be written to {link.path}: check FEEDS_* paths")
+            self.paths.add(link.path)
+            document = fit_to_budget(
+                lambda chosen, link=link: render_feed(link.format, info, link.url, chosen),
+                items,
+                self.plan.max_bytes,
+                link.path,
+                lambda html, link=link: written_size(link.format, html),
+            )
+            write_file(self.output_path, link.path, document)
+            self.written.setdefault(group, []).append(link)
+
+
+def write_file(output_path: str, relative_path: str, document: bytes) -> None:
+    """Write bytes to a path under the output folder, making its folders."""
+    output_file = sanitised_join(output_path, relative_path)
     os.makedirs(os.path.dirname(output_file), exist_ok=True)
     Path(output_file).write_bytes(document)
 
 
+def load_site_outlets(settings: Mapping) -> tuple[Outlet, ...]:
+    """The per-outlet rules of content/sources.yml, as the importer reads them."""
+    return load_outlets(Path(settings.get("PATH") or ".") / SOURCES_FILE)
+
+
 def write_feeds(article_generator, writer=None) -> None:
-    """Write every configured feed of the generator's published articles, and per tag."""
+    """article_writer_finalized: write every configured feed, then the OPML list."""
     settings = article_generator.settings
-    targets = feed_targets(settings, {name: key for name, (key, _) in FEED_FORMATS.items()})
+    if not plugin_enabled(settings):
+        return
+    plan = FeedPlan.from_settings(settings)
+    if plan is None:
+        return
+    site_url = plan.site_url
+    outlets = load_site_outlets(settings)
+    feeds = FeedWriter(article_generator.output_path, plan)
+
+    articles = [*article_generator.articles, *article_generator.translations]
+    # One entry per article, shared by the site feed and every tag and category feed.
+    entries = {
+        id(article): item_from_article(article, site_url, settings, outlets) for article in articles
+    }
+    items = select_items(entries.values(), plan.max_items)
+    feeds.write("site", plan.info, plan.site_links(), items)
+
+    context = article_generator.context
+    if plan.digest and "digests" in context:
+        published = [issue for issue in context["digests"] if not issue.draft]
+        digest_items = select_items(
+            (item_from_issue(issue, site_url, settings) for issue in published), plan.max_items
+        )
+        archive = digest_archive_url(settings, context)
+        digest_info = replace(
+            plan.info, title=plan.titled("Digests"), site_url=join_site_url(site_url, archive)
+        )
+        feeds.write("digests", digest_info, plan.digest_links(archive), digest_items)
+
+    categories = getattr(article_generator, "categories", None) or []
+    write_taxonomy_feeds(feeds, "categories", plan.category, categories, entries)
+    tags = getattr(article_generator, "tags", None) or {}
+    write_taxonomy_feeds(feeds, "tags", plan.tag, tags.items(), entries)
+
+    if plan.opml_path:
+        groups = [
+            (plan.site_title or "Site", feeds.written.get("site", [])),
+            ("Digests", feeds.written.get("digests", [])),
+            ("Categories", feeds.written.get("categories", [])),
+            ("Tags", feeds.written.get("tags", [])),
+        ]
+        title = f"{plan.site_title} feeds".strip()
+        write_file(article_generator.output_path, plan.opml_path, render_opml(title, groups))
+
+
+def write_taxonomy_feeds(
+    feeds: FeedWriter,
+    group: str,
+    targets: Sequence[tuple[str, str]],
+    terms: Iterable[tuple[object, Sequence]],
+    entries: Mapping[int, FeedItem],
+) -> None:
+    """One feed per format for each tag or category, in slug order."""
     if not targets:
         return
-    tag_targets = feed_targets(settings, TAG_FEED_PATHS)
-
-    site_url = feeds_site_url(settings)
-    max_items = settings.get("FEEDS_MAX_ITEMS", DEFAULT_MAX_ITEMS)
-    articles = [*article_generator.articles, *article_generator.translations]
-    # One entry per article, shared by the site feed and every tag feed it is in.
-    entries = {id(article): item_from_article(article, site_url, settings) for article in articles}
-    items = select_items(entries.values(), max_items)
-    site_title = settings.get("SITENAME", "")
-    info = FeedInfo(
-        title=site_title,
-        subtitle=settings.get("SITESUBTITLE") or site_title,
-        site_url=site_url + "/",
-        language=settings.get("DEFAULT_LANG", "en"),
-    )
-    for feed_format, feed_path in targets:
-        write_feed(article_generator.output_path, feed_format, info, site_url, feed_path, items)
-
-    if not tag_targets:
-        return
-    tags = getattr(article_generator, "tags", None) or {}
-    for tag in sorted(tags, key=lambda tag: tag.slug):
-        if not tag.slug:
-            logger.warning("tag %r has no slug (no letters or digits): no tag feed", tag.name)
+    plan = feeds.plan
+    for term, articles in sorted(terms, key=lambda pair: pair[0].slug):
+        if not term.slug:
+            logger.warning("%r has no slug (no letters or digits): no feed for it", term.name)
             continue
         # Tags: Kenya, kenya files an article twice under one tag; it is one entry.
-        in_tag = {id(article): entries[id(article)] for article in tags[tag]}
-        tag_items = select_items(in_tag.values(), max_items)
-        tag_info = FeedInfo(
-            title=f"{site_title}: {tag.name}" if site_title else tag.name,
-            # Not the tag's name: readers render RSS <description> as HTML.
-            subtitle=info.subtitle,
-            site_url=join_site_url(site_url, tag.url),
-            language=info.language,
+        chosen = {id(article): entries[id(article)] for article in articles}
+        links = plan.taxonomy_links(targets, term)
+        info = replace(
+            plan.info,
+            title=plan.titled(str(term.name)),
+            # Not the term's name: readers render RSS <description> as HTML.
+            site_url=links[0].html_url,
         )
-        for feed_format, pattern in tag_targets:
-            write_feed(
-                article_generator.output_path,
-                feed_format,
-                tag_info,
-                site_url,
-                tag_feed_path(pattern, tag),
-                tag_items,
-            )
+        feeds.write(group, info, links, select_items(chosen.values(), plan.max_items))
 
 
 def register() -> None:
-    """Connect the feed writer to Pelican."""
+    """Connect the feed links and the feed writer to Pelican."""
+    signals.article_generator_finalized.connect(add_feed_links)
     signals.article_writer_finalized.connect(write_feeds)
