@@ -11,3 +11,12 @@ RELATIVE_URLS = False
 FEEDS_SITEURL = SITEURL
 DELETE_OUTPUT_DIRECTORY = True
 DIGESTS_DRAFTS = False  # draft issues are previewed, never published
+
+# Pelican's reader cache, for CI (.github/workflows/publish.yml keeps it between runs):
+# on when BROADSHEET_CONTENT_CACHE names its folder. Files are compared by content, since
+# a fresh checkout gives every file a new modification time.
+if os.environ.get("BROADSHEET_CONTENT_CACHE"):
+    CACHE_CONTENT = True
+    LOAD_CONTENT_CACHE = True
+    CACHE_PATH = os.environ["BROADSHEET_CONTENT_CACHE"]
+    CHECK_MODIFIED_METHOD = "sha256"

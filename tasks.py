@@ -15,7 +15,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -56,6 +58,15 @@ from broadsheet.feedcheck import (
 from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, fetch_url
 from broadsheet.markdown import parse_article
 from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
+from broadsheet.publish import (
+    KEEP_RELEASES,
+    commit_gh_pages,
+    install_hook,
+    parse_ref_updates,
+    publish_to,
+    run_hook,
+)
+from broadsheet.publish import rollback as roll_back_release
 from broadsheet.sources import InputOptions, load_outlets
 from broadsheet.store import write_atomic
 from broadsheet.tagging import (
@@ -982,6 +993,245 @@ def published_set(
         withdrawn_pages=withdrawn_pages,
         ids_by_page=ids_by_page(build_feeds, ids),
     )
+
+
+# --- publish ----------------------------------------------------------------------------------
+
+keep_option = click.option(
+    "--keep",
+    type=click.IntRange(2, 100),
+    default=KEEP_RELEASES,
+    show_default=True,
+    help="Releases kept beside the web root (the live one and those before it).",
+)
+site_url_option = click.option(
+    "--site-url",
+    metavar="URL",
+    help="The site's public address, for its links and feeds (sets BROADSHEET_SITEURL "
+    "for publishconf.py) [default: $BROADSHEET_SITEURL, else publishconf's].",
+)
+
+
+@contextmanager
+def _site_url(url: str | None) -> Iterator[None]:
+    """BROADSHEET_SITEURL set to url (when given) while publishconf.py is read."""
+    if not url:
+        yield
+        return
+    before = os.environ.get("BROADSHEET_SITEURL")
+    os.environ["BROADSHEET_SITEURL"] = url
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["BROADSHEET_SITEURL"]
+        else:
+            os.environ["BROADSHEET_SITEURL"] = before
+
+
+@cli.command()
+@click.option(
+    "--to",
+    "web_root",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="The web root: a symlink to the live release, switched in one rename "
+    "(releases are built in DIR.releases/ beside it).",
+)
+@click.option(
+    "--rollback", is_flag=True, help="With --to: make the release before the live one live again."
+)
+@keep_option
+@click.option(
+    "--gh-pages",
+    "gh_pages",
+    is_flag=True,
+    help="Commit the build as the whole of the gh-pages branch (ghp-import).",
+)
+@click.option("--push", is_flag=True, help="With --gh-pages: push the branch to the remote.")
+@click.option("--remote", default="origin", show_default=True, help="With --gh-pages: the remote.")
+@click.option(
+    "--branch", default="gh-pages", show_default=True, help="With --gh-pages: the branch."
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --gh-pages: the folder to build in and commit [default: output].",
+)
+@site_url_option
+@functools.partial(content_dir_option, help="Site content folder to build.")
+def publish(
+    web_root, rollback, keep, gh_pages, push, remote, branch, output, site_url, content_dir
+):
+    """Build with publishconf.py and publish; a failed build never touches the live site.
+
+    --to DIR builds a new release in DIR.releases/ and then switches the symlink DIR
+    to it in one rename, so readers see the old site or the new, never half of one
+    (point the web server at DIR). The last --keep releases are kept; --rollback
+    switches DIR back to the release before the live one. DIR may not be an existing
+    folder with files in it: publish never deletes anything it did not make.
+
+    --gh-pages builds into --output and commits it as the whole of the gh-pages
+    branch of the repository in the current folder (with .nojekyll); it pushes only
+    with --push.
+
+    Example:
+
+    \b
+        python tasks.py publish --to /srv/www/site --site-url https://news.example.org
+        python tasks.py publish --rollback --to /srv/www/site
+        python tasks.py publish --gh-pages --push
+    """
+    source = click.get_current_context().get_parameter_source
+    given = {
+        name
+        for name in ("keep", "remote", "branch")
+        if source(name) == click.core.ParameterSource.COMMANDLINE
+    }
+    if (web_root is None) == (not gh_pages):
+        raise click.UsageError("give one of --to DIR or --gh-pages")
+    if web_root is not None and (push or output or {"remote", "branch"} & given):
+        raise click.UsageError("--push, --remote, --branch and --output go with --gh-pages")
+    if gh_pages and (rollback or "keep" in given):
+        raise click.UsageError("--rollback and --keep go with --to DIR")
+    if rollback and (site_url or source("content_dir") == click.core.ParameterSource.COMMANDLINE):
+        raise click.UsageError(
+            "--rollback builds nothing: --site-url and --content-dir do not apply"
+        )
+    try:
+        if rollback:
+            left, live = roll_back_release(web_root)
+            click.echo(f"{web_root} now serves {live.name} again (rolled back from {left.name})")
+        elif web_root is not None:
+            with _site_url(site_url):
+                release = _publish_to(web_root, content_dir, keep)
+            click.echo(f"{web_root} now serves {release.name}")
+        else:
+            with _site_url(site_url):
+                built = _build_or_refuse(output, content_dir, branch)
+            sha = commit_gh_pages(built, branch=branch, push=push, remote=remote)
+            pushed = (
+                f" and pushed it to {remote}"
+                if push
+                else f"; push it with `git push {remote} {branch}` (or publish with --push)"
+            )
+            click.echo(f"Committed {built} to {branch} as {sha[:12]}{pushed}")
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _publish_to(web_root: Path, content_dir: Path, keep: int) -> Path:
+    def build(release: Path) -> None:
+        run_pelican(publish=True, output=release, content_dir=content_dir)
+
+    try:
+        return publish_to(web_root, build, "local", keep)
+    except BuildError as error:
+        raise click.ClickException(
+            f"{web_root}: not published, the live site is unchanged: {error}"
+        ) from error
+
+
+def _build_or_refuse(output: Path | None, content_dir: Path, branch: str) -> Path:
+    try:
+        return run_pelican(publish=True, output=output, content_dir=content_dir)
+    except BuildError as error:
+        raise click.ClickException(
+            f"{branch}: not published, nothing committed: {error}"
+        ) from error
+
+
+@cli.command(name="install-hook")
+@click.argument("git_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--web-root",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Where the site goes live: a symlink to the live release (see publish --to).",
+)
+@click.option(
+    "--branch", default="main", show_default=True, help="The branch whose pushes are published."
+)
+@site_url_option
+@keep_option
+@click.option("--force", is_flag=True, help="Replace a post-receive hook that is not ours.")
+def install_hook_command(git_dir, web_root, branch, site_url, keep, force):
+    """Publish on git push: write a post-receive hook into the bare repository GIT_DIR.
+
+    Each push to --branch is exported from the repository, built with publishconf.py
+    by the pushed commit's own tasks.py (run by this Python interpreter), and made
+    live at --web-root as publish --to does. A failed build is reported in the
+    pusher's `git push` output and leaves the live site as it was; two pushes at
+    once are built one after the other.
+
+    Example:
+
+    \b
+        python tasks.py install-hook /srv/git/site.git --web-root /srv/www/site \\
+            --site-url https://news.example.org
+    """
+    try:
+        hook, replaced = install_hook(
+            git_dir,
+            web_root,
+            branch=branch,
+            site_url=site_url,
+            keep=keep,
+            force=force,
+            python=sys.executable,
+            tasks_path=Path(__file__).resolve(),
+        )
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
+    note = " (the hook that was there is replaced)" if replaced else ""
+    live_at = os.path.abspath(web_root)
+    click.echo(f"Installed {hook}{note}: a push to {branch} goes live at {live_at}")
+
+
+@cli.command(name="publish-hook", hidden=True)
+@click.option(
+    "--web-root",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Where the site goes live.",
+)
+@click.option("--branch", default="main", show_default=True, help="The branch published.")
+@site_url_option
+@keep_option
+@click.option(
+    "--git-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GIT_DIR",
+    default=Path("."),
+    help="The bare repository [default: $GIT_DIR, else the current folder].",
+)
+def publish_hook(web_root, branch, site_url, keep, git_dir):
+    """What the post-receive hook runs: publish the pushed commit of --branch.
+
+    Reads git's post-receive lines ("old-sha new-sha ref") on stdin.
+
+    Example:
+
+    \b
+        echo "$old $new refs/heads/main" | python tasks.py publish-hook --web-root /srv/www/site
+    """
+    try:
+        updates = parse_ref_updates(sys.stdin)
+        run_hook(
+            git_dir,
+            web_root,
+            branch,
+            updates,
+            python=sys.executable,
+            site_url=site_url,
+            keep=keep,
+            report=click.echo,
+        )
+    except BroadsheetError as error:
+        raise click.ClickException(str(error)) from error
 
 
 if __name__ == "__main__":
