@@ -4,6 +4,7 @@ where a generator keeps its articles."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 
 def plugin_listed(settings: Mapping, name: str) -> bool:
@@ -39,3 +40,14 @@ def every_article(article_generator) -> list:
         for article in getattr(article_generator, name, None) or ()
     }
     return list(found.values())
+
+
+def local_hosts(settings: Mapping) -> set[str]:
+    """The hosts this site is served from (SITEURL, FEEDS_SITEURL): links to them are
+    not outbound."""
+    hosts = set()
+    for key in ("SITEURL", "FEEDS_SITEURL"):
+        host = urlsplit(settings.get(key) or "").hostname
+        if host:
+            hosts.add(host.lower())
+    return hosts

@@ -78,7 +78,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 
 from pelican import signals
 from pelican.generators import Generator
@@ -92,7 +91,7 @@ from broadsheet.digests import (
     reference_errors,
     resolve,
 )
-from broadsheet.plugins import every_article, plugin_listed
+from broadsheet.plugins import every_article, local_hosts, plugin_listed
 from broadsheet.sanitize import clean_html, mark_outbound_links
 from broadsheet.tagging import markdown_renderer
 
@@ -288,16 +287,6 @@ class HtmlRenderer:
         if self.rel:
             cleaned = mark_outbound_links(cleaned, self.rel, self.local_hosts)
         return cleaned.strip()
-
-
-def local_hosts(settings: Mapping) -> set[str]:
-    """The hosts this site is served from: links to them are not outbound."""
-    hosts = set()
-    for key in ("SITEURL", "FEEDS_SITEURL"):
-        host = urlsplit(settings.get(key) or "").hostname
-        if host:
-            hosts.add(host.lower())
-    return hosts
 
 
 def make_issue(

@@ -39,12 +39,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterator
-from urllib.parse import urlsplit
 
 from pelican import signals
 from pelican.contents import Content
 
-from broadsheet.plugins import plugin_listed
+from broadsheet.plugins import local_hosts, plugin_listed
 from broadsheet.sanitize import clean_html, mark_outbound_links, safe_url
 
 logger = logging.getLogger(__name__)
@@ -58,16 +57,6 @@ MEMOISED_RENDERINGS = ("get_content", "get_summary")
 def plugin_enabled(settings: dict) -> bool:
     """True when the running build lists this plugin (by name or as a module)."""
     return plugin_listed(settings, PLUGIN_NAME)
-
-
-def local_hosts(settings: dict) -> set[str]:
-    """The hosts this site is served from: links to them are not outbound."""
-    hosts = set()
-    for key in ("SITEURL", "FEEDS_SITEURL"):
-        host = urlsplit(settings.get(key) or "").hostname
-        if host:
-            hosts.add(host.lower())
-    return hosts
 
 
 def sanitise_html(fragment: str, settings: dict) -> str:
