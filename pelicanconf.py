@@ -132,6 +132,15 @@ DELETE_OUTPUT_DIRECTORY = False
 # theme: the Subscribe page (theme/templates/subscribe.html), a direct template that
 # lists every feed plugins/feeds writes, from the FEEDS_* settings; every page's footer
 # links to it. Pelican's default list, without authors (AUTHORS_SAVE_AS is off).
-DIRECT_TEMPLATES = ["index", "tags", "categories", "archives", "subscribe"]
+DIRECT_TEMPLATES = ["index", "tags", "categories", "archives", "subscribe", "search"]
 SUBSCRIBE_URL = "subscribe.html"
 SUBSCRIBE_SAVE_AS = SUBSCRIBE_URL
+
+# Search (broadsheet.search): after Pelican, `tasks.py build` runs Pagefind over the
+# output, which indexes only article bodies (the theme's data-pagefind-body) into
+# output/pagefind/. The Search page (theme/templates/search.html), linked from the nav,
+# is the only page that loads its script; without JavaScript it links to the tags and
+# the archives. False: no index, and the Search page offers those links alone.
+SEARCH_INDEX = True
+SEARCH_URL = "search.html"
+SEARCH_SAVE_AS = SEARCH_URL

@@ -67,6 +67,7 @@ from broadsheet.publish import (
     run_hook,
 )
 from broadsheet.publish import rollback as roll_back_release
+from broadsheet.search import index_site
 from broadsheet.sources import InputOptions, load_outlets
 from broadsheet.store import write_atomic
 from broadsheet.tagging import (
@@ -301,7 +302,11 @@ def run_pelican(
         shown = "; ".join(collector.messages[:5])
         more = f" (and {len(collector.messages) - 5} more)" if len(collector.messages) > 5 else ""
         raise BuildError(f"build failed: {shown}{more}")
-    return Path(settings["OUTPUT_PATH"])
+    target = Path(settings["OUTPUT_PATH"])
+    if settings.get("SEARCH_INDEX"):
+        # The last step: Pagefind reads the finished pages (broadsheet.search).
+        index_site(target, language=settings.get("DEFAULT_LANG"))
+    return target
 
 
 def _snapshot(paths) -> dict[str, float]:

@@ -27,7 +27,14 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 import pytest
-from test_xss import VECTORS, article_page, build_imported_site, build_xss_site, vector_ids
+from test_xss import (
+    SEARCH_PAGE,
+    VECTORS,
+    article_page,
+    build_imported_site,
+    build_xss_site,
+    vector_ids,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -272,10 +279,11 @@ def test_article_page_is_inert_in_a_browser(tab, xss_server, vector):
 
 def test_every_other_page_is_inert_in_a_browser(tab, xss_server):
     articles = {article_page(vector) for vector in VECTORS}
+    # The Search page runs Pagefind's UI by design: test_search_page_finds_one_article.
     others = sorted(
         page.relative_to(xss_server.root).as_posix()
         for page in xss_server.root.rglob("*.html")
-        if page.relative_to(xss_server.root).as_posix() not in articles
+        if page.relative_to(xss_server.root).as_posix() not in {*articles, SEARCH_PAGE}
     )
     assert {"index.html", "archives.html", "tags.html", "category/harbour.html"} <= set(others)
     problems = {page: visit(tab, xss_server, page) for page in others}
@@ -296,6 +304,7 @@ def test_every_page_built_from_imported_pages_is_inert_in_a_browser(tab, importe
     pages = sorted(
         page.relative_to(imported_server.root).as_posix()
         for page in imported_server.root.rglob("*.html")
+        if page.relative_to(imported_server.root).as_posix() != SEARCH_PAGE
     )
     assert len(pages) > 60
     problems = {page: visit(tab, imported_server, page) for page in pages}
@@ -326,3 +335,85 @@ def test_the_harness_sees_what_a_hostile_page_does(tab, tmp_path):
     assert "request not asked for by the page: stylesheet https://evil.example/x.css" in joined
     assert "<script> element" in joined and "<p onmouseover> handler" in joined
     assert "<svg> element" in joined and "<svg onload> handler" in joined
+
+
+# Search: Pagefind's UI on the demo site, which `tasks.py build` indexed as its last step.
+
+# Only the cricket report names its opening batter, and in its body.
+SEARCH_WORD = "Brannigan"
+SEARCH_HIT = "2024/07/fenwick-road-cc-lift-county-cup-for-first-time-in-41-years.html"
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    import shutil
+
+    from click.testing import CliRunner
+    from conftest import ROOT, SAMPLES
+
+    import tasks
+
+    base = tmp_path_factory.mktemp("browser-demo")
+    content, output = base / "content", base / "output"
+    runner = CliRunner()
+    imported = runner.invoke(tasks.cli, ["import", str(SAMPLES), "--content-dir", str(content)])
+    assert imported.exit_code == 0, imported.output
+    shutil.copytree(ROOT / "content" / "digests", content / "digests")
+    built = runner.invoke(
+        tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
+    )
+    assert built.exit_code == 0, built.output
+    assert (output / "pagefind" / "pagefind.js").is_file()
+    server, httpd = serve(output)
+    yield server
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_search_page_finds_one_article_and_links_to_it(tab, demo_server):
+    page = tab.page.context.new_page()  # without the Tab's route: the UI loads its own files
+    problems: list[str] = []
+    requested: list[str] = []
+    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+
+    def on_response(response) -> None:
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("response", on_response)
+
+    def route(route) -> None:
+        requested.append(route.request.url)
+        if route.request.url.startswith(demo_server.origin + "/"):
+            route.continue_()
+        else:
+            problems.append(f"off-site request: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", route)
+    try:
+        page.goto(f"{demo_server.origin}/search.html", wait_until="load")
+        box = page.locator(".pagefind-ui__search-input")
+        box.fill(SEARCH_WORD)
+        results = page.locator(".pagefind-ui__result-link")
+        results.first.wait_for(timeout=10_000)
+        page.wait_for_timeout(500)  # the UI debounces: let every result arrive
+        hrefs = results.evaluate_all("links => links.map(link => link.href)")
+        assert hrefs == [f"{demo_server.origin}/{SEARCH_HIT}"]
+        assert "Fenwick Road CC lift county cup" in results.first.inner_text()
+        results.first.click()
+        page.wait_for_load_state("load")
+        assert page.url == f"{demo_server.origin}/{SEARCH_HIT}"
+        assert page.locator("h1").inner_text().startswith("Fenwick Road CC lift county cup")
+    finally:
+        page.close()
+    assert problems == []
+    assert any("/pagefind/pagefind-ui.js" in url for url in requested)
+
+
+def test_article_and_home_pages_load_nothing_for_search(tab, demo_server):
+    for path in (SEARCH_HIT, "index.html"):
+        assert visit(tab, demo_server, path) == [], path
+        assert not [got for got in demo_server.paths if got.startswith("/pagefind/")], path

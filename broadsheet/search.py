@@ -1,0 +1,93 @@
+"""The site's search index: Pagefind run over a built site, the build's last step.
+
+Pagefind (PyPI `pagefind-bin`, which ships the binary; nothing is downloaded) reads
+every page of the output folder, indexes only what the theme marks `data-pagefind-body`
+(article bodies), and writes its index and UI into `<output>/pagefind/`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet.errors import BuildError
+
+SEARCH_FOLDER = "pagefind"  # in the output folder; theme/templates/search.html loads it
+TIMEOUT_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    folder: Path
+    pages: int  # pages indexed, all languages
+    seconds: float
+
+
+def pagefind_executable() -> Path:
+    """The Pagefind binary that the `pagefind-bin` package installed."""
+    try:
+        import pagefind_bin
+    except ImportError as error:
+        raise BuildError(
+            "search index failed: the pagefind-bin package is not installed "
+            "(pip install -e . installs it; or set SEARCH_INDEX = False)"
+        ) from error
+    try:
+        return pagefind_bin.get_executable()
+    except FileNotFoundError as error:
+        raise BuildError(f"search index failed: {error}") from error
+
+
+def index_site(output: Path, language: str | None = None) -> SearchIndex:
+    """Run Pagefind over the built site in `output`; BuildError (one line) if it fails.
+
+    With `language` (the site's DEFAULT_LANG), every page joins one index in that
+    language: Pagefind would otherwise split the index by each page's `lang`, and the
+    search page would find only the articles in its own language."""
+    output = output.resolve()
+    command = [
+        str(pagefind_executable()),
+        "--site",
+        str(output),
+        "--output-subdir",
+        SEARCH_FOLDER,
+    ]
+    if language:
+        command += ["--force-language", language]
+    started = time.perf_counter()
+    try:
+        # cwd=output: Pagefind reads a pagefind.yml/.toml/.json from its working folder,
+        # and only the project's settings may steer the build.
+        finished = subprocess.run(
+            command,
+            cwd=output,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BuildError(f"search index failed: {error}") from error
+    seconds = time.perf_counter() - started
+    folder = output / SEARCH_FOLDER
+    if finished.returncode:
+        lines = [line.strip() for line in (finished.stderr + finished.stdout).splitlines()]
+        lines = [line for line in lines if line]
+        detail = next((line for line in lines if "error" in line.lower()), None)
+        detail = detail or (lines[-1] if lines else "no output")
+        raise BuildError(f"search index failed: pagefind exit {finished.returncode}: {detail}")
+    return SearchIndex(folder, indexed_pages(folder), seconds)
+
+
+def indexed_pages(folder: Path) -> int:
+    """How many pages the index in `folder` holds (from its pagefind-entry.json)."""
+    try:
+        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+        return sum(language["page_count"] for language in entry["languages"].values())
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BuildError(f"search index failed: no readable index in {folder}: {error}") from error

@@ -1,0 +1,132 @@
+"""Search: `tasks.py build` indexes article bodies with Pagefind as its last step, and
+the Search page works without JavaScript (its links) and loads Pagefind only there."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from conftest import write_content
+
+import tasks
+from broadsheet import search
+
+ARTICLES = {
+    "articles/harbour-dues.md": (
+        "Title: Harbour dues rise\nDate: 2024-03-11\nTags: Harbours\n\n"
+        "The harbour master Ottoline Quarrender raised the dues.\n"
+    ),
+    "articles/ferry-timetable.md": (
+        "Title: Ferry timetable changes\nDate: 2024-04-02\nTags: Ferries\n\n"
+        "The ferry leaves at six from the north quay.\n"
+    ),
+    "articles/marche.md": (
+        "Title: Le marché déménage\nDate: 2024-04-20\nLang: fr\n\n"
+        "Le marché du samedi déménage sur le parking du quai.\n"
+    ),
+    "pages/about.md": "Title: About\n\nA fictional town's news, for tests.\n",
+}
+ARTICLE_PAGES = {
+    "/2024/03/harbour-dues.html",
+    "/2024/04/ferry-timetable.html",
+    "/2024/04/marche.html",
+}
+
+
+def build(tmp_path: Path):
+    content, output = tmp_path / "content", tmp_path / "output"
+    write_content(content, ARTICLES)
+    result = CliRunner().invoke(
+        tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
+    )
+    return result, output
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    result, output = build(tmp_path_factory.mktemp("search"))
+    assert result.exit_code == 0, result.output
+    return output
+
+
+def fragments(output: Path) -> list[dict]:
+    """Every page record in the index (Pagefind's gzipped, signed fragments)."""
+    records = []
+    for fragment in sorted((output / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(fragment.read_bytes())
+        records.append(json.loads(data.removeprefix(b"pagefind_dcd")))
+    return records
+
+
+def test_the_build_indexes_article_bodies_only(site):
+    assert (site / "pagefind" / "pagefind.js").is_file()
+    assert (site / "pagefind" / "pagefind-ui.js").is_file()
+    # One index for the whole site, in DEFAULT_LANG, the French article included.
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert list(entry["languages"]) == ["en"]
+    assert search.indexed_pages(site / "pagefind") == len(ARTICLE_PAGES)
+    records = fragments(site)
+    assert {record["url"] for record in records} == ARTICLE_PAGES
+    dues = next(r for r in records if r["url"] == "/2024/03/harbour-dues.html")
+    assert dues["meta"] == {"title": "Harbour dues rise", "date": "2024-03-11"}
+    # The body only: not the title, the tags, the footer or the navigation.
+    assert dues["content"] == "The harbour master Ottoline Quarrender raised the dues."
+
+
+def test_only_the_search_page_loads_pagefind(site):
+    for page in sorted(site.rglob("*.html")):
+        relative = page.relative_to(site).as_posix()
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+        nav = soup.find("nav", class_="site-nav")
+        assert "search.html" in [urljoin(relative, a["href"]) for a in nav.find_all("a")]
+        scripts = [urljoin(relative, s["src"]) for s in soup.find_all("script")]
+        styles = [urljoin(relative, link["href"]) for link in soup.find_all("link", href=True)]
+        if relative == "search.html":
+            assert scripts == ["pagefind/pagefind-ui.js", "theme/js/search.js"]
+            assert "pagefind/pagefind-ui.css" in styles
+        else:
+            assert scripts == [], relative
+            assert not [s for s in styles if s.startswith("pagefind/")], relative
+
+
+def test_the_search_page_without_javascript_links_to_tags_and_archives(site):
+    soup = BeautifulSoup((site / "search.html").read_text(encoding="utf-8"), "lxml")
+    browse = soup.find("section", class_="search-browse")
+    targets = {a["href"].removeprefix("./") for a in browse.find_all("a")}
+    assert {"tags.html", "archives.html"} <= targets
+    assert (site / "tags.html").is_file() and (site / "archives.html").is_file()
+    assert soup.find(id="search") is not None  # where Pagefind's UI goes, with JavaScript
+
+
+def test_a_failed_index_fails_the_build_with_one_line(tmp_path, monkeypatch):
+    broken = tmp_path / "pagefind"
+    broken.write_text("#!/bin/sh\necho Running Pagefind\necho 'Error: disk full' >&2\nexit 2\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_executable", lambda: broken)
+    result, _ = build(tmp_path)
+    assert result.exit_code == 1
+    # Pelican's own summary line comes first; the failure is one line, the last.
+    assert result.output.splitlines()[-1] == (
+        "Error: search index failed: pagefind exit 2: Error: disk full"
+    )
+    assert result.output.count("Error:") == 2
+
+
+def test_search_index_off_builds_no_index_and_loads_no_script(tmp_path, monkeypatch):
+    real = tasks.load_settings
+
+    def settings(publish=False, overrides=None):
+        return real(publish, {**(overrides or {}), "SEARCH_INDEX": False})
+
+    monkeypatch.setattr(tasks, "load_settings", settings)
+    result, output = build(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert not (output / "pagefind").exists()
+    soup = BeautifulSoup((output / "search.html").read_text(encoding="utf-8"), "lxml")
+    assert soup.find_all("script") == [] and soup.find(id="search") is None
+    assert "tags.html" in {a["href"].removeprefix("./") for a in soup.find_all("a")}
