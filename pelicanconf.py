@@ -1,9 +1,15 @@
 """Pelican settings for local builds: relative URLs, drafts visible."""
 
 from broadsheet.sanitize import outlet_mentions, safe_url
+from broadsheet.seo import absolute_url, http_url, news_article_ld
 
 SITENAME = "Broadsheet"
 SITESUBTITLE = "Curated news digests"
+# Every page's <meta name="description"> and og:description, but an article's (its
+# Summary) and a digest issue's (its summary).
+SITEDESCRIPTION = (
+    "Broadsheet: curated digests of the week's news, each story linked to its original source."
+)
 SITEURL = ""
 RELATIVE_URLS = True
 TIMEZONE = "UTC"
@@ -50,7 +56,15 @@ DEFAULT_PAGINATION = 20
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["feeds", "safe_html", "redirects", "autotag", "related_stories", "digests"]
+PLUGINS = [
+    "feeds",
+    "safe_html",
+    "redirects",
+    "autotag",
+    "related_stories",
+    "digests",
+    "seo",
+]
 
 # plugins/autotag: hand tags, then tags from the vocabulary, then names found in the
 # text (broadsheet.entities), at most AUTOTAG_MAX beyond the hand tags.
@@ -87,7 +101,13 @@ JINJA_ENVIRONMENT = {
     "extensions": [],
     "autoescape": True,
 }
-JINJA_FILTERS = {"safe_url": safe_url, "outlet_mentions": outlet_mentions}
+JINJA_FILTERS = {
+    "safe_url": safe_url,
+    "outlet_mentions": outlet_mentions,
+    "absolute_url": absolute_url,
+    "http_url": http_url,
+    "news_article_ld": news_article_ld,
+}
 
 # One feed system: plugins/feeds writes every feed with feedgen.
 FEED_ALL_ATOM = None
@@ -144,3 +164,14 @@ SUBSCRIBE_SAVE_AS = SUBSCRIBE_URL
 SEARCH_INDEX = True
 SEARCH_URL = "search.html"
 SEARCH_SAVE_AS = SEARCH_URL
+
+# Readers and search engines (broadsheet.seo, plugins/seo): every page has a description,
+# a canonical URL, Open Graph and Twitter card tags; articles add schema.org NewsArticle
+# JSON-LD. Canonical, og:url and sitemap URLs are absolute: they use FEEDS_SITEURL (an
+# absolute URL in both configurations; a local build's SITEURL is empty), else an
+# absolute SITEURL. plugins/seo writes the sitemap (home, articles, pages, published
+# digest issues, <lastmod> from Modified or Date), robots.txt naming it, and the 404 page
+# (theme/templates/404.html, links from the site root). "" turns one off.
+SITEMAP_SAVE_AS = "sitemap.xml"
+ROBOTS_SAVE_AS = "robots.txt"
+NOT_FOUND_SAVE_AS = "404.html"

@@ -79,11 +79,21 @@ DOM_PROBLEMS = """() => {
   const problems = [];
   for (const element of document.querySelectorAll('*')) {
     const tag = element.localName;
-    if (forbidden.has(tag)) problems.push(`<${tag}> element`);
+    // The one script element the theme writes on every article: schema.org JSON-LD in
+    // <head>, data the browser never runs, whose text parses as JSON with no "<".
+    const jsonLd = tag === 'script' && element.parentElement === document.head
+      && element.getAttribute('type') === 'application/ld+json'
+      && element.attributes.length === 1 && element.children.length === 0
+      && !element.textContent.includes('<')
+      && (() => {
+        try { JSON.parse(element.textContent); return true; } catch (error) { return false; }
+      })();
+    if (forbidden.has(tag) && !jsonLd) problems.push(`<${tag}> element`);
     if (tag === 'meta' && element.hasAttribute('http-equiv')) problems.push('<meta http-equiv>');
     if (tag === 'link') {
       const rel = (element.getAttribute('rel') || '').toLowerCase().trim();
-      if (element.parentElement !== document.head || !['stylesheet', 'alternate'].includes(rel))
+      const themeRels = ['stylesheet', 'alternate', 'canonical'];
+      if (element.parentElement !== document.head || !themeRels.includes(rel))
         problems.push(`<link rel="${rel}">`);
     }
     for (const attribute of element.attributes) {

@@ -127,7 +127,10 @@ def read_page(output: Path, page: str) -> BeautifulSoup:
 
 
 def resolve(page: str, href: str) -> str:
-    """The output-relative path a relative href on page points to."""
+    """The output-relative path a relative href on page points to; a root-relative one
+    (the 404 page's, shown at any path) from the site root."""
+    if href.startswith("/"):
+        return posixpath.normpath(href.lstrip("/"))
     return posixpath.normpath(posixpath.join(posixpath.dirname(page), href))
 
 

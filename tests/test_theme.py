@@ -163,7 +163,8 @@ def test_page_has_landmarks_and_skip_link(site):
     assert skip["href"] == "#main"
     assert soup.find("main")["id"] == "main"
     assert soup.find("header") and soup.find("nav") and soup.find("footer")
-    assert soup.find("script") is None
+    # No script runs: the only script element is the schema.org JSON-LD data block.
+    assert [script.get("type") for script in soup.find_all("script")] == ["application/ld+json"]
 
 
 def test_index_lists_articles_newest_first(site):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import importlib
+import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,14 +37,16 @@ URL_ATTRIBUTES = (
     "cite", "ping", "lowsrc", "dynsrc", "codebase", "longdesc", "usemap", "manifest",
 )  # fmt: skip
 # Elements that run script, load another document, submit, or restyle the page. The
-# theme ships none of them, in <head> or anywhere else.
+# theme ships none of them, in <head> or anywhere else, but the Search page's scripts and
+# articles' JSON-LD data blocks (both checked below).
 FORBIDDEN_ELEMENTS = (
     "script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input",
     "button", "textarea", "select", "base", "style", "svg", "math", "template", "noscript",
     "portal", "marquee",
 )  # fmt: skip
-# The only <link> the theme writes: its stylesheet and feed autodiscovery, in <head>.
-THEME_LINK_RELS = ({"stylesheet"}, {"alternate"})
+# The only <link> the theme writes: its stylesheet, feed autodiscovery and the canonical
+# URL (broadsheet.seo), in <head>.
+THEME_LINK_RELS = ({"stylesheet"}, {"alternate"}, {"canonical"})
 ALLOWED_STYLE = re.compile(r"^\s*(text-align\s*:\s*[a-z-]+\s*;?\s*)?$", re.IGNORECASE)
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -115,6 +118,25 @@ def theme_search_script(element, where: str, head) -> bool:
     )
 
 
+def theme_json_ld(element, head) -> bool:
+    """True for the theme's schema.org JSON-LD (broadsheet.seo): a data block in <head>
+    that is JSON with no "<" at all (|tojson escapes it), so nothing can close it early."""
+    if not (
+        element.tag == "script"
+        and element.getparent() is head
+        and dict(element.attrib) == {"type": "application/ld+json"}
+        and len(element) == 0
+    ):
+        return False
+    text = element.text or ""
+    if "<" in text:
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
 def page_hazards(document: str, where: str) -> list[str]:
     """Everything in a whole HTML page that could run script or leave the page."""
     root = lxml.html.document_fromstring(document)
@@ -123,7 +145,7 @@ def page_hazards(document: str, where: str) -> list[str]:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue  # comments and processing instructions are inert text
-        if theme_search_script(element, where, head):
+        if theme_search_script(element, where, head) or theme_json_ld(element, head):
             continue
         found += element_hazards(element, where)
         if element.tag == "link":
