@@ -1,5 +1,6 @@
 """Pelican settings for local builds: relative URLs, drafts visible."""
 
+from broadsheet.reader import first_paragraph, reading_time
 from broadsheet.sanitize import outlet_mentions, safe_url
 from broadsheet.seo import absolute_url, http_url, news_article_ld
 
@@ -64,6 +65,7 @@ PLUGINS = [
     "related_stories",
     "digests",
     "seo",
+    "sources",
 ]
 
 # plugins/autotag: hand tags, then tags from the vocabulary, then names found in the
@@ -92,6 +94,16 @@ DIGESTS_ISSUE_SAVE_AS = DIGESTS_ISSUE_URL
 DIGESTS_ARCHIVE_URL = "digests/index.html"
 DIGESTS_ARCHIVE_SAVE_AS = DIGESTS_ARCHIVE_URL
 
+# plugins/sources: a page per outlet (Source metadata, slugified as tags are), its
+# published articles newest first, and an index with counts; article pages and story
+# cards link the outlet's name to its page. An outlet whose content/sources.yml entry
+# says full_text: false gets, on its article pages, the summary and "Read the full
+# story at <Outlet>" instead of the body (as in the feeds); Pagefind indexes the summary.
+SOURCE_URL = "source/{slug}.html"
+SOURCE_SAVE_AS = SOURCE_URL
+SOURCES_URL = "sources.html"
+SOURCES_SAVE_AS = SOURCES_URL
+
 # Metadata is plain text and the theme escapes it all: only bodies and summaries,
 # sanitised by plugins/safe_html, are marked |safe in the templates. Metadata URLs go
 # in href/src only through |safe_url (absolute http, https or mailto, else nothing).
@@ -107,6 +119,10 @@ JINJA_FILTERS = {
     "absolute_url": absolute_url,
     "http_url": http_url,
     "news_article_ld": news_article_ld,
+    # broadsheet.reader: "4 min read" at 230 words a minute (READING_WORDS_PER_MINUTE),
+    # at least 1; an article's first paragraph, its brief when it has no Summary.
+    "reading_time": reading_time,
+    "first_paragraph": first_paragraph,
 }
 
 # One feed system: plugins/feeds writes every feed with feedgen.

@@ -107,8 +107,13 @@ def test_article_page_shows_source_dateline_dates_byline(site):
     assert [h1.get_text() for h1 in soup.find_all("h1")] == [
         "Harbour town votes to keep its “old” lighthouse & pier"
     ]
-    source = story.find("a", href="https://gazette.example/news/lighthouse-vote")
+    # The outlet's name links to its source page (plugins/sources); the original is
+    # linked from the footer.
+    source = story.find("p", class_="source").find("a")
     assert source.get_text() == "The Coastal Gazette"
+    assert source["href"] == "../../source/the-coastal-gazette.html"
+    original = story.find("a", href="https://gazette.example/news/lighthouse-vote")
+    assert original.get_text() == "Read the original at The Coastal Gazette"
     assert story.find(class_="dateline").get_text() == "PORT ELLEN"
     assert "Jane Doe" in story.find(class_="byline").get_text()
     assert story.find(class_="agency").get_text() == "AFP"

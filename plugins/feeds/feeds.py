@@ -115,9 +115,8 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import sanitised_join, truncate_html_words
 
 from broadsheet.errors import BuildError
-from broadsheet.metadata import PageMeta
-from broadsheet.pipeline import outlet_for_page
 from broadsheet.plugins import plugin_listed
+from broadsheet.reader import first_paragraph, outlet_allows_full_text
 from broadsheet.sanitize import safe_url
 from broadsheet.sources import Outlet, load_outlets
 
@@ -298,12 +297,6 @@ def plain_summary(content_html: str, settings: Mapping) -> str:
     return truncate_html_words(content_html, max_words, settings.get("SUMMARY_END_SUFFIX", "…"))
 
 
-def first_paragraph(html: str) -> str:
-    """The first paragraph of an HTML body ("" when it has none)."""
-    paragraph = BeautifulSoup(html, "html.parser").find("p")
-    return str(paragraph) if paragraph else ""
-
-
 def image_media_type(url: str) -> str:
     """The media type an image URL's extension tells, else JPEG."""
     guessed, _ = mimetypes.guess_type(urlsplit(url).path)
@@ -322,16 +315,6 @@ def lead_image_html(image_url: str, caption: str | None, credit: str | None) -> 
         f'<figure class="lead-image"><img src="{escape(image_url)}" '
         f'alt="{escape(caption or "")}"/>{figcaption}</figure>'
     )
-
-
-def outlet_allows_full_text(
-    source: str | None, source_url: str | None, outlets: Sequence[Outlet]
-) -> bool:
-    """False when the article's outlet (found as the importer finds it) forbids full text."""
-    if not outlets:
-        return True
-    outlet = outlet_for_page(PageMeta(site_name=source or None), source_url, {}, outlets)
-    return outlet is None or outlet.full_text
 
 
 def item_from_article(

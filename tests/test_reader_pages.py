@@ -1,0 +1,119 @@
+"""Reader pages from real builds: reading time, source pages and their index, and the
+summary-and-link article page of an outlet that forbids full text (plugins/sources)."""
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import build_pelican_site, write_content
+
+from broadsheet.reader import reading_minutes, reading_time
+
+LONG_BODY = " ".join(["word"] * 700)  # 700 words: 700 / 230 = 3.04, rounded up to 4
+
+SOURCES_YML = """\
+outlets:
+  walled:
+    name: Walled Gazette
+    domains: [walled.example]
+    full_text: false
+"""
+
+
+def article(slug: str, date: str, source: str, body: str, **extra: str) -> str:
+    header = [f"Title: {slug.replace('-', ' ').title()}", f"Date: {date}", f"Slug: {slug}"]
+    header += [f"Source: {source}"] if source else []
+    header += [f"{key}: {value}" for key, value in extra.items()]
+    return "\n".join(header) + "\n\n" + body + "\n"
+
+
+SITE = {
+    "sources.yml": SOURCES_YML,
+    "articles/long.md": article("long-read", "2024-03-05", "Harbour Herald", LONG_BODY),
+    "articles/old.md": article("old-news", "2024-03-01", "Harbour Herald", "Ten words."),
+    "articles/mid.md": article("mid-news", "2024-03-03", "Harbour Herald", "Some words."),
+    "articles/other.md": article("other-paper", "2024-03-04", "Valley Voice", "Other text."),
+    "articles/draft.md": article(
+        "draft-herald", "2024-03-06", "Harbour Herald", "Unfinished.", Status="draft"
+    ),
+    "articles/walled.md": article(
+        "walled-story",
+        "2024-03-02",
+        "Walled Gazette",
+        "Secret first paragraph of the body.\n\nSecret second paragraph.",
+        Summary="The short public summary.",
+        Source_url="https://walled.example/story",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("reader")
+    write_content(root / "content", SITE)
+    return build_pelican_site(root / "content", root / "output")
+
+
+def soup_of(site: Path, page: str) -> BeautifulSoup:
+    return BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def test_reading_minutes_rounds_up_and_is_at_least_one():
+    assert reading_minutes("") == 1
+    assert reading_minutes("<p>" + "w " * 230 + "</p>") == 1
+    assert reading_minutes("<p>" + "w " * 231 + "</p>") == 2
+    assert reading_time("<p>a <b>b</b></p>", words_per_minute=1) == "2 min read"
+
+
+def test_article_meta_line_shows_reading_time(site):
+    meta = soup_of(site, "2024/03/long-read.html").select_one("p.story-meta")
+    assert meta.select_one(".reading-time").get_text() == "4 min read"
+    short = soup_of(site, "2024/03/old-news.html").select_one("p.story-meta .reading-time")
+    assert short.get_text() == "1 min read"
+
+
+def test_source_page_lists_its_published_articles_newest_first(site):
+    page = soup_of(site, "source/harbour-herald.html")
+    titles = [a.get_text() for a in page.select("ol.story-list h2.story-card-title a")]
+    assert titles == ["Long Read", "Mid News", "Old News"]  # no draft, no other outlet
+    assert "Stories from Harbour Herald" in page.find("h1").get_text()
+
+
+def test_article_and_story_cards_link_to_the_source_page(site):
+    header = soup_of(site, "2024/03/mid-news.html").select_one("p.source a.source-page")
+    assert header.get_text() == "Harbour Herald"
+    assert header["href"] == "../../source/harbour-herald.html"
+    card_links = [a["href"] for a in soup_of(site, "index.html").select(".story-meta a.source")]
+    assert "./source/valley-voice.html" in card_links
+
+
+def test_sources_index_lists_every_outlet_with_its_count(site):
+    items = soup_of(site, "sources.html").select("ul.term-list li")
+    listed = [(li.a.get_text(), li.a["href"], li.select_one(".count").get_text()) for li in items]
+    assert listed == [
+        ("Harbour Herald", "./source/harbour-herald.html", "(3)"),
+        ("Valley Voice", "./source/valley-voice.html", "(1)"),
+        ("Walled Gazette", "./source/walled-gazette.html", "(1)"),
+    ]
+
+
+def test_full_text_forbidden_shows_summary_and_link_not_body(site):
+    html = (site / "2024/03/walled-story.html").read_text(encoding="utf-8")
+    page = BeautifulSoup(html, "html.parser")
+    assert "Secret" not in html
+    assert page.select_one(".story-body") is None
+    summary = page.select_one("div.story-summary")
+    assert summary.get_text(strip=True) == "The short public summary."
+    assert summary.has_attr("data-pagefind-body")
+    [link] = page.select("p.read-full-story a")
+    assert link.get_text() == "Read the full story at Walled Gazette"
+    assert link["href"] == "https://walled.example/story"
+    assert [tag for tag in page.select("[data-pagefind-body]")] == [summary]
+
+
+def test_full_text_allowed_keeps_the_body(site):
+    page = soup_of(site, "2024/03/mid-news.html")
+    assert page.select_one("div.story-body[data-pagefind-body]").get_text(strip=True) == (
+        "Some words."
+    )
+    assert page.select_one(".read-full-story") is None
