@@ -39,7 +39,6 @@ from __future__ import annotations
 import math
 import re
 import string
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from scipy import sparse
 
 from broadsheet.errors import BroadsheetError
 from broadsheet.perf import collection_paused
+from broadsheet.tagging import tag_key
 
 # Stage 1
 TITLE_WEIGHT = 3
@@ -356,7 +356,6 @@ class RelatedIndex:
         weighted = sparse.csr_matrix(weighted @ sparse.diags(idf))
         self.vectors = _normalised(_keep_heaviest(weighted, MAX_TERMS))
         self.size = n
-        self.candidates = candidates
         self.expanded = self._expand(self.vectors)
         self.indices, self.scores = _neighbours(self.expanded, candidates, QUERY_TERMS)
 
@@ -399,7 +398,7 @@ def _tag_weights(stories: Sequence[Story]) -> tuple[sparse.csr_matrix, np.ndarra
     rows: list[int] = []
     columns: list[int] = []
     for row, story in enumerate(stories):
-        for tag in {_tag_key(t) for t in story.tags} - {""}:
+        for tag in {tag_key(t) for t in story.tags} - {""}:
             rows.append(row)
             columns.append(ids.setdefault(tag, len(ids)))
     n = len(stories)
@@ -409,12 +408,6 @@ def _tag_weights(stories: Sequence[Story]) -> tuple[sparse.csr_matrix, np.ndarra
     df = np.bincount(np.asarray(columns, dtype=np.int64), minlength=matrix.shape[1])
     weights = np.log((n + 1) / (df + 1)) / (math.log(n + 1) or 1.0)
     return matrix, weights.astype(np.float32)
-
-
-def _tag_key(tag: str) -> str:
-    """A tag compared without case or accents."""
-    decomposed = unicodedata.normalize("NFKD", tag.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _days(date: datetime | None) -> float:
@@ -435,8 +428,16 @@ def recency_factor(days_apart: np.ndarray | float, half_life_days: float) -> np.
     return np.where(np.isnan(factor), 1.0, factor)
 
 
+def day_numbers(stories: Sequence[Story]) -> np.ndarray:
+    """Each story's date as days since the epoch (NaN when undated)."""
+    return np.asarray([_days(s.date) for s in stories], dtype=np.float64)
+
+
 def candidate_scores(
-    stories: Sequence[Story], index: RelatedIndex, half_life_days: float
+    stories: Sequence[Story],
+    index: RelatedIndex,
+    half_life_days: float,
+    days: np.ndarray | None = None,
 ) -> np.ndarray:
     """Stage 4 for every candidate pair at once: similarity times the tag bonus times the
     recency factor (n x candidates; 0 where there is no candidate)."""
@@ -452,7 +453,8 @@ def candidate_scores(
         bonus = np.ones_like(scores)
         bonus[present] = 1.0 + TAG_WEIGHT * shared.ravel()
         scores *= bonus
-    days = np.asarray([_days(s.date) for s in stories], dtype=np.float64)
+    if days is None:
+        days = day_numbers(stories)
     apart = np.where(present, days[rows] - days[np.where(present, others, 0)], math.nan)
     scores *= recency_factor(apart, half_life_days)
     scores[~present] = 0.0
@@ -470,9 +472,9 @@ def related_stories(
     if not stories or settings.max_links == 0:
         return links
     index = RelatedIndex([(s.title, s.body) for s in stories])
-    scores = np.round(candidate_scores(stories, index, settings.half_life_days), 6)
+    days = day_numbers(stories)
+    scores = np.round(candidate_scores(stories, index, settings.half_life_days, days), 6)
     # Order each row's candidates: score, then the more recent, then the smaller key.
-    days = np.asarray([_days(s.date) for s in stories], dtype=np.float64)
     key_rank = np.empty(len(stories), dtype=np.int64)
     key_rank[sorted(range(len(stories)), key=lambda row: stories[row].key)] = np.arange(
         len(stories)

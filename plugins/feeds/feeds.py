@@ -732,11 +732,6 @@ def slug_feed_path(pattern: str, slug: str) -> str:
     return pattern.replace("{slug}", slug)
 
 
-def tag_feed_path(pattern: str, tag) -> str:
-    """The output path of a tag's feed."""
-    return slug_feed_path(pattern, tag.slug)
-
-
 def digests_enabled(settings: Mapping) -> bool:
     return plugin_listed(settings, DIGESTS_PLUGIN_NAME)
 
