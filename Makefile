@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# axe-core and the Nu Html Checker for the browser tests, Lighthouse for bench/lighthouse.py
+# (package.json). Without npm the browser tests that need them skip, loudly.
+NPM_STAMP := node_modules/.installed
 
 .PHONY: site test lint format bench serve clean
 
@@ -12,12 +15,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(NPM_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	else echo "npm is missing: browser tests that need axe-core or vnu-jar will be skipped"; fi
+
 site: $(STAMP)
 	$(PY) tasks.py import samples/raw
 	$(PY) tasks.py build
 	@echo "Site built: open file://$(CURDIR)/output/index.html or run $(PY) tasks.py serve"
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -38,4 +46,4 @@ serve: $(STAMP)
 	$(PY) tasks.py serve
 
 clean:
-	rm -rf output cache
+	rm -rf output cache test-artifacts

@@ -1,9 +1,17 @@
-"""Shared fixtures: the repository's paths, a fixed clock, golden-file updating."""
+"""Shared fixtures: the repository's paths, a fixed clock, golden-file updating, and the
+browser tests' parts (a static server on 127.0.0.1, Debian's Chromium, the demo site)."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -27,6 +35,24 @@ ALL_FEEDS = {
     "FEEDS_OPML_PATH": "feeds/feeds.opml",
     "FEEDS_MAX_ITEMS": 50,
 }
+
+# The browser tests drive Debian's Chromium through Playwright and never download a
+# browser; axe-core and the Nu Html Checker come from npm (package.json, `npm ci`).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NODE_MODULES = ROOT / "node_modules"
+# `.ci/run` sets this: a browser test that would be skipped for a missing tool fails.
+REQUIRE_BROWSER = "BROADSHEET_REQUIRE_BROWSER"
+# Where the browser tests leave their screenshots (a folder git ignores).
+ARTIFACTS = Path(os.environ.get("BROADSHEET_TEST_ARTIFACTS") or ROOT / "test-artifacts")
 
 # The clock every golden import runs at: the no-date sample is dated by it.
 FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -93,3 +119,90 @@ def load_bench(name: str):
     sys.path.insert(0, str(ROOT / "bench"))  # for bench/aeb_metric.py
     spec.loader.exec_module(module)
     return module
+
+
+def require_tool(path: Path, what: str, install: str) -> Path:
+    """path, when it exists; else skip loudly, or fail when BROADSHEET_REQUIRE_BROWSER=1."""
+    if path.exists():
+        return path
+    reason = f"{what} is missing: {path} ({install})"
+    if os.environ.get(REQUIRE_BROWSER) == "1":
+        pytest.fail(f"{REQUIRE_BROWSER}=1 but {reason}")
+    pytest.skip(f"BROWSER TESTS NOT RUN: {reason}")
+    raise AssertionError  # pytest.skip raised
+
+
+@dataclass
+class Server:
+    """A static file server on 127.0.0.1 that records every path asked of it."""
+
+    root: Path
+    origin: str = ""
+    paths: list[str] = field(default_factory=list)
+
+    def file_for(self, url: str) -> Path:
+        return self.root / unquote(urlsplit(url).path).lstrip("/")
+
+
+def serve(root: Path):
+    """Start serving root over HTTP on a free port; return (Server, httpd)."""
+    server = Server(root)
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+            server.paths.append(urlsplit(self.path).path)
+
+        def guess_type(self, path):
+            # "tag/.html" has no extension to Python's mimetypes; it is still a page.
+            return "text/html" if str(path).endswith(".html") else super().guess_type(path)
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
+    )
+    server.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return server, httpd
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for the session (skipped loudly when it is absent)."""
+    require_tool(CHROMIUM, "Debian's chromium", "apt-get install chromium; .ci/run does")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> Path:
+    """The demo site as `make site` builds it: the repository's content, the samples
+    imported into it (all unchanged), then `tasks.py build` with its search index."""
+    from click.testing import CliRunner
+
+    import tasks
+
+    base = tmp_path_factory.mktemp("demo-site")
+    content, output = base / "content", base / "output"
+    shutil.copytree(ROOT / "content", content, ignore=shutil.ignore_patterns(".import.lock"))
+    runner = CliRunner()
+    imported = runner.invoke(tasks.cli, ["import", str(SAMPLES), "--content-dir", str(content)])
+    assert imported.exit_code == 0, imported.output
+    built = runner.invoke(
+        tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
+    )
+    assert built.exit_code == 0, built.output
+    return output
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_output):
+    """The built demo site served over real HTTP on 127.0.0.1."""
+    server, httpd = serve(demo_output)
+    yield server
+    httpd.shutdown()
+    httpd.server_close()

@@ -17,16 +17,12 @@ picture is not taken for a console error while every request is still judged.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import pytest
+from conftest import Server, serve
 from test_xss import (
     SEARCH_PAGE,
     VECTORS,
@@ -36,16 +32,6 @@ from test_xss import (
     vector_ids,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The answer to a request that must not reach the network or finds no file: a 1x1 PNG.
 PIXEL = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -113,38 +99,6 @@ DOM_PROBLEMS = """() => {
   if (document.baseURI !== location.href) problems.push(`base URI is ${document.baseURI}`);
   return problems;
 }"""
-
-
-@dataclass
-class Server:
-    """A static file server on 127.0.0.1 that records every path asked of it."""
-
-    root: Path
-    origin: str = ""
-    paths: list[str] = field(default_factory=list)
-
-    def file_for(self, url: str) -> Path:
-        return self.root / unquote(urlsplit(url).path).lstrip("/")
-
-
-def serve(root: Path):
-    """Start serving root over HTTP on a free port; return (Server, httpd)."""
-    server = Server(root)
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format, *args):  # noqa: A002 (the base class's name)
-            server.paths.append(urlsplit(self.path).path)
-
-        def guess_type(self, path):
-            # "tag/.html" has no extension to Python's mimetypes; it is still a page.
-            return "text/html" if str(path).endswith(".html") else super().guess_type(path)
-
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
-    )
-    server.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return server, httpd
 
 
 @dataclass(frozen=True)
@@ -228,25 +182,14 @@ class Tab:
 
 
 @pytest.fixture(scope="module")
-def tab():
-    """One headless Chromium and one page for the module: Debian's, never a downloaded one."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium to run browser tests)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        # Tall enough that every lazy image is in view and loads during its own visit.
-        context = chromium.new_context(
-            service_workers="block", viewport={"width": 1280, "height": 8000}
-        )
-        yield Tab(context.new_page())
-        context.close()
-        chromium.close()
+def tab(chromium):
+    """One browser page for the module, in its own context."""
+    # Tall enough that every lazy image is in view and loads during its own visit.
+    context = chromium.new_context(
+        service_workers="block", viewport={"width": 1280, "height": 8000}
+    )
+    yield Tab(context.new_page())
+    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -354,30 +297,8 @@ SEARCH_WORD = "Brannigan"
 SEARCH_HIT = "2024/07/fenwick-road-cc-lift-county-cup-for-first-time-in-41-years.html"
 
 
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
-    import shutil
-
-    from click.testing import CliRunner
-    from conftest import ROOT, SAMPLES
-
-    import tasks
-
-    base = tmp_path_factory.mktemp("browser-demo")
-    content, output = base / "content", base / "output"
-    runner = CliRunner()
-    imported = runner.invoke(tasks.cli, ["import", str(SAMPLES), "--content-dir", str(content)])
-    assert imported.exit_code == 0, imported.output
-    shutil.copytree(ROOT / "content" / "digests", content / "digests")
-    built = runner.invoke(
-        tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
-    )
-    assert built.exit_code == 0, built.output
-    assert (output / "pagefind" / "pagefind.js").is_file()
-    server, httpd = serve(output)
-    yield server
-    httpd.shutdown()
-    httpd.server_close()
+def test_demo_site_has_a_search_index(demo_output):
+    assert (demo_output / "pagefind" / "pagefind.js").is_file()
 
 
 def test_search_page_finds_one_article_and_links_to_it(tab, demo_server):

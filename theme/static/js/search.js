@@ -16,4 +16,10 @@
     showSubResults: false,
     resetStyles: false,
   });
+  // The box's only name would be its title attribute: the page's heading labels it.
+  var heading = document.getElementById("search-heading");
+  var input = element.querySelector("input");
+  if (heading && input) {
+    input.setAttribute("aria-labelledby", "search-heading");
+  }
 })();
