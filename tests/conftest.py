@@ -182,15 +182,21 @@ def chromium():
 def demo_output(tmp_path_factory) -> Path:
     """The demo site as `make site` builds it: the repository's content, the samples
     imported into it (all unchanged), then `tasks.py build` with its search index."""
+
+    base = tmp_path_factory.mktemp("demo-site")
+    content = base / "content"
+    shutil.copytree(ROOT / "content", content, ignore=shutil.ignore_patterns(".import.lock"))
+    return import_and_build(SAMPLES, content, base / "output")
+
+
+def import_and_build(inputs: Path, content: Path, output: Path) -> Path:
+    """`tasks.py import inputs` into content, then `tasks.py build` into output."""
     from click.testing import CliRunner
 
     import tasks
 
-    base = tmp_path_factory.mktemp("demo-site")
-    content, output = base / "content", base / "output"
-    shutil.copytree(ROOT / "content", content, ignore=shutil.ignore_patterns(".import.lock"))
     runner = CliRunner()
-    imported = runner.invoke(tasks.cli, ["import", str(SAMPLES), "--content-dir", str(content)])
+    imported = runner.invoke(tasks.cli, ["import", str(inputs), "--content-dir", str(content)])
     assert imported.exit_code == 0, imported.output
     built = runner.invoke(
         tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]

@@ -17,22 +17,14 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, import_and_build
 
 import tasks
 
 
 @pytest.fixture
 def seed_site(seed_path, tmp_path) -> Path:
-    content, output = tmp_path / "content", tmp_path / "output"
-    runner = CliRunner()
-    imported = runner.invoke(tasks.cli, ["import", str(seed_path), "--content-dir", str(content)])
-    assert imported.exit_code == 0, imported.output
-    built = runner.invoke(
-        tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
-    )
-    assert built.exit_code == 0, built.output
-    return output
+    return import_and_build(seed_path, tmp_path / "content", tmp_path / "output")
 
 
 def test_seed_article_page_shows_what_a_reader_needs(seed_site):
