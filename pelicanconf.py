@@ -20,7 +20,7 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 PATH = "content"
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = []
+STATIC_PATHS = ["images"]  # lead images `import` keeps: images/YYYY/MM/<slug>.<ext>
 IGNORE_FILES = [".#*", "*.lock"]
 USE_FOLDER_AS_CATEGORY = False
 DEFAULT_CATEGORY = "News"
@@ -61,6 +61,7 @@ PLUGINS = [
     "feeds",
     "safe_html",
     "redirects",
+    "withdrawn",
     "autotag",
     "related_stories",
     "digests",
@@ -103,6 +104,19 @@ SOURCE_URL = "source/{slug}.html"
 SOURCE_SAVE_AS = SOURCE_URL
 SOURCES_URL = "sources.html"
 SOURCES_SAVE_AS = SOURCES_URL
+
+# plugins/withdrawn: an article with Status: unpublished leaves the site (every list,
+# feed, the sitemap, related stories, search) and its URL shows a "withdrawn" notice
+# (theme/templates/withdrawn.html: the headline, an optional Withdrawn_on date and
+# Withdrawn_reason; noindex). Its Previous_slugs still redirect there, and a digest
+# that listed it shows "<headline> (withdrawn)". No settings.
+
+# theme: an article's lead image is shown from the site's own copy (Image: images/…, kept
+# by `import` in content/images/). An Image still on the outlet's site is not embedded, so
+# no page makes a request to another site: the article shows the caption and a link to
+# the photo instead. True embeds it from the outlet (hotlinking: the outlet sees every
+# reader, and the picture breaks when the outlet moves it).
+LEAD_IMAGE_HOTLINK = False
 
 # Metadata is plain text and the theme escapes it all: only bodies and summaries,
 # sanitised by plugins/safe_html, are marked |safe in the templates. Metadata URLs go

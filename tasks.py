@@ -39,6 +39,7 @@ from broadsheet.digests import (
     reference_errors,
     render_new_digest,
     shared_slugs,
+    withdrawn_references,
 )
 from broadsheet.errors import BroadsheetError, BuildError, HttpError, SourceError
 from broadsheet.feedcheck import (
@@ -129,6 +130,12 @@ def content_dir_option(command, help="Site content folder to write articles into
     help="Feed entries without full content keep the feed's summary (no page fetched).",
 )
 @click.option(
+    "--no-fetch-images",
+    is_flag=True,
+    help="Leave a lead image on the outlet's site (Image stays its URL) instead of fetching "
+    "a copy into content/images/; a saved page's own copy is still kept.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(0.1, 600),
     default=DEFAULT_TIMEOUT_SECONDS,
@@ -140,13 +147,25 @@ def content_dir_option(command, help="Site content folder to write articles into
 @click.option("--reclean", is_flag=True, help="Re-run the cleaner over every archived raw input.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of results.")
 def import_command(
-    sources, content_dir, archive_dir, jobs, no_fetch, timeout, dry_run, force, reclean, as_json
+    sources,
+    content_dir,
+    archive_dir,
+    jobs,
+    no_fetch,
+    no_fetch_images,
+    timeout,
+    dry_run,
+    force,
+    reclean,
+    as_json,
 ):
     """Import scraped articles as clean Markdown into the content folder.
 
     SOURCES are plain-text scrapes (.txt), saved web pages (.html, .htm, .html.gz),
     RSS/Atom feeds (.xml, .rss, .atom or a feed URL), JSON Lines exports (.jsonl),
     folders (searched recursively), http(s) URLs, or '-' for stdin, mixed freely.
+    Each article's lead image is kept in content/images/: a saved page's own copy
+    (its <stem>_files/ folder), else fetched; one that cannot be kept is a warning.
 
     Example:
 
@@ -164,6 +183,7 @@ def import_command(
         jobs=jobs,
         inputs=InputOptions(fetch_linked_pages=not no_fetch, timeout=timeout),
         cache_dir=content_dir.parent / "cache",
+        fetch_images=not no_fetch_images,
     )
     bar = ProgressBar(enabled=not as_json and sys.stderr.isatty())
     try:
@@ -184,6 +204,9 @@ def import_command(
             _report(result)
         summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
         click.echo(("Dry run: " if dry_run else "") + (summary or "nothing to import"))
+        for result in results:
+            for warning in result.warnings:  # not failures: the story is imported
+                click.echo(f"warning: {warning}", err=True)
         for result in results:
             if result.status == "failed":
                 click.echo(f"failed: {result.error}", err=True)
@@ -566,6 +589,7 @@ def article_ref(
         category=meta.get("Category") or default_category,
         tags=split_tags(meta.get("Tags", "")),
         source=meta.get("Source", ""),
+        withdrawn=article_status(meta) == "unpublished",  # plugins/withdrawn
     )
 
 
@@ -728,22 +752,25 @@ def digest_check(content_dir):
     digests, unreadable = load_digests(digests_folder(content_dir, load_settings()))
     articles, problems = read_article_refs(content_dir)
     problems += unreadable
-    warnings = []
+    empty_notes, withdrawn = [], []
     for issue in digests:
         problems += reference_errors(issue, articles)
-        warnings += [
+        withdrawn += withdrawn_references(issue, articles)
+        empty_notes += [
             f"{issue.path}:{entry.line}: warning: {entry.reference!r} has an empty note"
             for entry in issue.entries
             if not entry.note
         ]
-    for line in sorted(problems + warnings, key=_report_order):
+    for line in sorted(problems + withdrawn + empty_notes, key=_report_order):
         click.echo(line)
     stories = _count(sum(len(issue.entries) for issue in digests), "story", "stories")
     summary = (
         f"{_count(len(digests) + len(unreadable), 'digest')}, {stories} checked: "
         f"{_count(len(problems), 'problem')}"
     )
-    click.echo(summary + (f", {_count(len(warnings), 'empty note')}" if warnings else ""))
+    if withdrawn:
+        summary += f", {len(withdrawn)} withdrawn"
+    click.echo(summary + (f", {_count(len(empty_notes), 'empty note')}" if empty_notes else ""))
     if problems:
         sys.exit(1)
 
@@ -826,8 +853,10 @@ def check(against, output, content_dir, timeout):
     warnings = [f"{path}: {MISSING_UID_WARNING}" for path, meta in headers if not meta.get("Uid")]
     digests, unreadable = load_digests(digests_folder(content_dir, settings))
     problems += unreadable
+    withdrawn = []
     for issue in digests:
         problems += reference_errors(issue, refs)
+        withdrawn += withdrawn_references(issue, refs)
 
     findings: list[Finding] = []
     compared = ""
@@ -839,7 +868,7 @@ def check(against, output, content_dir, timeout):
         )
         problems += unreadable_feeds
 
-    for line in sorted(problems + warnings, key=_report_order):
+    for line in sorted(problems + warnings + withdrawn, key=_report_order):
         click.echo(line)
     for finding in findings:
         click.echo(finding.line())
@@ -852,6 +881,8 @@ def check(against, output, content_dir, timeout):
         parts[0] += f" ({_count(changed, 'changed id')}, {vanished} vanished)"
     if unpublished:
         parts.append(f"{unpublished} unpublished")
+    if withdrawn:
+        parts.append(f"{len(withdrawn)} withdrawn in digests")
     if warnings:
         parts.append(_count(len(warnings), "article") + " without Uid")
     click.echo(

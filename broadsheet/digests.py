@@ -299,6 +299,9 @@ class ArticleRef:
     category: str = ""
     tags: tuple[str, ...] = ()
     source: str = ""
+    # Status: unpublished (plugins/withdrawn): an issue that listed it still builds,
+    # showing it as withdrawn, so listing it is a warning, not an error.
+    withdrawn: bool = False
 
 
 def resolve(
@@ -319,7 +322,8 @@ def resolve(
 
 
 def reference_errors(digest: Digest, articles: Sequence[ArticleRef]) -> list[str]:
-    """One line per entry naming no article, or a draft article, or one listed twice."""
+    """One line per entry naming no article, or a draft article, or one listed twice
+    (a withdrawn article is not an error: `withdrawn_references`)."""
     errors = []
     seen: dict[str, int] = {}
     for entry in digest.entries:
@@ -327,7 +331,7 @@ def reference_errors(digest: Digest, articles: Sequence[ArticleRef]) -> list[str
         where = f"{digest.path}:{entry.line}"
         if article is None:
             errors.append(f"{where}: {entry.reference!r} names no article")
-        elif not article.published:
+        elif not article.published and not article.withdrawn:
             errors.append(f"{where}: {entry.reference!r} is not published (a draft?)")
         elif article.path in seen:
             errors.append(
@@ -336,6 +340,20 @@ def reference_errors(digest: Digest, articles: Sequence[ArticleRef]) -> list[str
         else:
             seen[article.path] = entry.line
     return errors
+
+
+def withdrawn_references(digest: Digest, articles: Sequence[ArticleRef]) -> list[str]:
+    """One warning line per entry naming a withdrawn article (the issue shows it as
+    "<headline> (withdrawn)")."""
+    warnings = []
+    for entry in digest.entries:
+        article = resolve(entry, articles)
+        if article is not None and article.withdrawn:
+            warnings.append(
+                f"{digest.path}:{entry.line}: warning: {entry.reference!r} was withdrawn "
+                "(Status: unpublished); the issue shows it as withdrawn"
+            )
+    return warnings
 
 
 # --- drafting a new issue ----------------------------------------------------------------------

@@ -17,8 +17,8 @@ the same file no longer holds is classified:
    under the site's root (each feed's own self link tells where that is), so a
    local build can be checked against the published site.
 3. unpublished: the content folder still has it, with a Status other than
-   published (draft, hidden, unpublished). Withdrawn on purpose: reported, not a
-   problem.
+   published (draft, hidden, unpublished: ``plugins/withdrawn`` leaves a notice at
+   its URL). Withdrawn on purpose: reported, not a problem.
 4. vanished: none of the above. A problem.
 
 Reading here is pure: callers bring the bytes (files or HTTP) and what the build
@@ -115,7 +115,7 @@ class Finding:
             return f"{start} unpublished (Status: {self.status}): {self.old_id}"
         return (
             f"{start} vanished: {self.old_id} (no published article has this id; "
-            "to withdraw an article, keep it with Status: draft)"
+            "to withdraw an article, keep it with Status: unpublished)"
         )
 
 

@@ -2,14 +2,17 @@
 
 One GET with a clear User-Agent, at most `MAX_REDIRECTS` redirects, a timeout and a
 size cap; only web pages and feeds are accepted (and JSON Feeds, for a caller that
-asks for them). Every failure is a SourceError naming the URL; an HTTP error status
-is an HttpError carrying it.
+asks for them). `fetch_image` is the same GET for a lead image, whose bytes the caller
+judges by their magic number (`sanitize.raster_image_extension`), not by the
+server's content type. Every failure is a SourceError naming the URL; an HTTP error
+status is an HttpError carrying it.
 """
 
 from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 
@@ -33,6 +36,10 @@ FEED_TYPES = (
 JSON_TYPES = ("application/feed+json", "application/json")
 DEFAULT_KINDS = ("html", "feed")
 CHUNK_BYTES = 64 * 1024
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+# A news photo is well under this; anything bigger is not worth keeping in content/.
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+IMAGE_ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1"
 
 
 @dataclass(frozen=True)
@@ -60,34 +67,59 @@ _OPENER = urllib.request.build_opener(_LimitedRedirects())
 def fetch_url(
     url: str,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    max_bytes: int = 10 * 1024 * 1024,
+    max_bytes: int = MAX_PAGE_BYTES,
     kinds: tuple[str, ...] = DEFAULT_KINDS,
 ) -> FetchedPage:
     """GET `url`; a web page or feed (of `kinds`), or a SourceError saying plainly what
     went wrong."""
-    request = urllib.request.Request(
-        url,
-        headers={
-            "User-Agent": USER_AGENT,
-            "Accept": "text/html,application/xhtml+xml,application/rss+xml,"
-            "application/atom+xml;q=0.9,"
-            + ("application/feed+json,application/json;q=0.9," if "json" in kinds else "")
-            + "*/*;q=0.1",
-        },
+    accept = (
+        "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml;q=0.9,"
+        + ("application/feed+json,application/json;q=0.9," if "json" in kinds else "")
+        + "*/*;q=0.1"
     )
+
+    def check(headers: Message) -> None:
+        if headers.get("Content-Type") is None:
+            raise SourceError(f"{url}: the server sent no content type")
+        _kind_of(url, headers.get_content_type(), kinds)
+
+    final_url, headers, data = _get(url, accept, timeout, max_bytes, "page", check)
+    kind = _kind_of(url, headers.get_content_type(), kinds)
+    return FetchedPage(final_url, kind, headers.get_content_charset(), data)
+
+
+def fetch_image(
+    url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, max_bytes: int = MAX_IMAGE_BYTES
+) -> bytes:
+    """GET an image's bytes (what they are is for the caller to check), or a SourceError
+    saying plainly what went wrong."""
+    _, _, data = _get(url, IMAGE_ACCEPT, timeout, max_bytes, "image", lambda headers: None)
+    return data
+
+
+def _get(
+    url: str,
+    accept: str,
+    timeout: float,
+    max_bytes: int,
+    noun: str,
+    check: Callable[[Message], None],
+) -> tuple[str, Message, bytes]:
+    """One bounded GET: the final URL, the headers (`check`ed before the body is read) and
+    at most `max_bytes` of body; every failure a SourceError naming `url`."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": accept})
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             headers: Message = response.headers
-            if headers.get("Content-Type") is None:
-                raise SourceError(f"{url}: the server sent no content type")
-            kind = _kind_of(url, headers.get_content_type(), kinds)
+            check(headers)
             declared = headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise SourceError(
-                    f"{url}: page is {int(declared)} bytes, over the {max_bytes // 2**20} MB limit"
+                    f"{url}: {noun} is {int(declared)} bytes, "
+                    f"over the {max_bytes // 2**20} MB limit"
                 )
-            data = _read_capped(response, url, max_bytes)
-            return FetchedPage(response.url, kind, headers.get_content_charset(), data)
+            data = _read_capped(response, url, max_bytes, noun)
+            return response.url, headers, data
     except urllib.error.HTTPError as error:
         if error.code in (301, 302, 303, 307, 308):
             if "not allowed" in str(error.msg):  # urllib refuses non-web schemes itself
@@ -122,7 +154,7 @@ def _kind_of(url: str, content_type: str, kinds: tuple[str, ...] = DEFAULT_KINDS
     return kind
 
 
-def _read_capped(response, url: str, max_bytes: int) -> bytes:
+def _read_capped(response, url: str, max_bytes: int, noun: str) -> bytes:
     chunks, size = [], 0
     while True:
         chunk = response.read(CHUNK_BYTES)
@@ -130,5 +162,5 @@ def _read_capped(response, url: str, max_bytes: int) -> bytes:
             return b"".join(chunks)
         size += len(chunk)
         if size > max_bytes:
-            raise SourceError(f"{url}: page is over the {max_bytes // 2**20} MB limit")
+            raise SourceError(f"{url}: {noun} is over the {max_bytes // 2**20} MB limit")
         chunks.append(chunk)

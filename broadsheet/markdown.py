@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 KEY_ORDER = (
     "Title", "Date", "Modified", "Slug", "Uid", "Category", "Tags", "Source", "Source_url",
     "Byline", "Agency", "Dateline", "Lang", "Image", "Image_caption", "Image_credit",
-    "Retrieved", "Summary", "Paywalled", "Also_reported_by", "Status", "Related",
+    "Image_source", "Retrieved", "Summary", "Paywalled", "Also_reported_by", "Status", "Related",
     "Not_related", "Autotag", "Previous_slugs", "Fingerprint",
 )  # fmt: skip
 
@@ -27,6 +27,9 @@ PERMANENT_KEYS = ("Uid", "Slug")
 IMPORTER_KEYS = tuple(
     key for key in KEY_ORDER if key not in CURATOR_KEYS and key not in ("Uid", "Fingerprint")
 )
+# Keys added after articles were first written: fingerprinted only when they have a value,
+# so a file written before they existed keeps its fingerprint.
+LATER_KEYS = ("Image_source",)
 
 _LINE_START_ESCAPES = re.compile(r"^(\s*)([#>+=]|[-*](?=\s)|\d+(?=\.\s))")
 _INLINE_SPECIALS = re.compile(r"([\\`*]|\[(?=[^\]]*\]\s*[(\[:]))")
@@ -151,7 +154,8 @@ def fingerprint(meta: Mapping[str, str], body: str) -> str:
     digest = hashlib.sha256()
     for key in IMPORTER_KEYS:
         value = " ".join(str(meta.get(key) or "").split())
-        digest.update(f"{key}\x1f{value}\x1e".encode())
+        if value or key not in LATER_KEYS:
+            digest.update(f"{key}\x1f{value}\x1e".encode())
     digest.update(body.strip().encode())
     return digest.hexdigest()
 

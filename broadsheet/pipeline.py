@@ -5,13 +5,18 @@
 1. read: bytes from a file, folder or stdin (sources);
 2. decode: UTF-8, else cp1252 / latin-1, refusing empty and binary input (sources);
 3. clean: the scrape's body, title and captions, furniture dropped (textclean);
-4. describe: dates, byline, outlet, section, dateline, agency, language (metadata);
+4. describe: dates, byline, outlet, section, dateline, agency, language, and where the
+   lead image is to be had (metadata);
 5. render: the article file, header keys in their fixed order (markdown);
-6. compare: unchanged, updated, duplicate or new, against what content/ holds (dedupe);
-7. store: atomic write, raw archived by hash, ledger line (store).
+6. keep the lead image: a complete save's own copy (sources), else the outlet's image
+   fetched (fetch), kept only when its bytes are a raster image (sanitize); otherwise
+   a warning, and Image stays the outlet's URL;
+7. compare: unchanged, updated, duplicate or new, against what content/ holds (dedupe);
+8. store: atomic writes (article, image), raw archived by hash, ledger line (store).
 
-Stages 2–5 are pure and may run in worker processes (`jobs`); 6–7 run in order
-under the content folder's lock, so the outcome never depends on scheduling.
+Stages 2–5 are pure and may run in worker processes (`jobs`); 6 runs on threads,
+`FETCH_WORKERS` images at a time; 7–8 run in order under the content folder's lock,
+so the outcome never depends on scheduling.
 """
 
 from __future__ import annotations
@@ -19,17 +24,19 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import hashlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from broadsheet import metadata
 from broadsheet.dedupe import BodyPrint, DedupeIndex, PrintCache
-from broadsheet.errors import BroadsheetError, CleanError, HandEditedError
+from broadsheet.errors import BroadsheetError, CleanError, HandEditedError, SourceError
+from broadsheet.fetch import MAX_IMAGE_BYTES, fetch_image
 from broadsheet.htmlextract import extract_page
 from broadsheet.markdown import (
     CURATOR_KEYS,
@@ -41,8 +48,14 @@ from broadsheet.markdown import (
     render_article,
     render_body,
 )
-from broadsheet.sanitize import safe_url, strip_tracking
+from broadsheet.sanitize import (
+    RASTER_IMAGE_NAMES,
+    raster_image_extension,
+    safe_url,
+    strip_tracking,
+)
 from broadsheet.sources import (
+    FETCH_WORKERS,
     InputOptions,
     Outlet,
     RawArticle,
@@ -53,6 +66,8 @@ from broadsheet.sources import (
     iter_inputs,
     looks_like_html,
     read_record,
+    read_saved_file,
+    saved_image_refs,
 )
 from broadsheet.store import (
     Archive,
@@ -71,6 +86,9 @@ SUMMARY_MAX_CHARS = 300
 # A page behind a subscription prompt is a teaser when its text is shorter than this.
 PAYWALL_TEASER_WORDS = 250
 PRINT_CACHE_NAME = "dedupe-prints.bin"
+# Stage 6 runs this many articles ahead of the one being stored, so fetches overlap.
+IMAGE_LOOKAHEAD = 2 * FETCH_WORKERS
+NOT_AN_IMAGE = f"not a {RASTER_IMAGE_NAMES} image"
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,9 @@ class ImportOptions:
     jobs: int = 1
     inputs: InputOptions = InputOptions()
     cache_dir: Path | None = None  # where body fingerprints are kept between runs
+    # Fetch remote lead images to keep a copy (the CLI does, unless --no-fetch-images);
+    # a complete save's own copy is kept either way.
+    fetch_images: bool = False
 
 
 @dataclass
@@ -99,6 +120,9 @@ class ImportResult:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     paywalled: bool = False
+    # One line each, naming the input: what went wrong without failing it (a lead image
+    # that could not be kept).
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -109,7 +133,34 @@ class ImportResult:
             "error": self.error,
             "notes": self.notes,
             "paywalled": self.paywalled,
+            "warnings": self.warnings,
         }
+
+
+@dataclass(frozen=True)
+class LeadImage:
+    """Where an article's lead image is to be had (found in stage 4, kept in stage 6)."""
+
+    url: str | None  # the outlet's absolute URL: fetched, else left as Image
+    saved_src: str | None = None  # a complete save's own copy, relative to the saved page
+    copy_source: str | None = None  # the outlet's URL that copy stands for, when known
+
+
+@dataclass(frozen=True)
+class KeptImage:
+    """A lead image's bytes (a raster image by its magic number) and where it came from."""
+
+    data: bytes
+    extension: str
+    source: str  # Image_source: the outlet's URL ("" when a saved copy does not say)
+
+
+@dataclass(frozen=True)
+class ImageOutcome:
+    """Stage 6 for one article: the image to keep, or why there is none (a warning)."""
+
+    kept: KeptImage | None = None
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +174,7 @@ class Prepared:
     error: str | None = None
     packed: bytes | None = None  # the raw input gzipped for the archive
     fingerprint: BodyPrint | None = None  # what dedupe compares
+    lead: LeadImage | None = None  # the lead image stage 6 tries to keep
 
 
 def prepare(raw: RawArticle, options: ImportOptions) -> Prepared:
@@ -145,7 +197,7 @@ def _prepare(raw: RawArticle, options: ImportOptions) -> Prepared:
         if looks_like_html(raw.data, raw.origin):
             decoded = decode_html(raw.data)
             page_url = raw.origin if is_url(raw.origin) else None
-            return _prepare_page(raw, decoded.text, page_url, {}, options)
+            return _prepare_page(raw, decoded.text, page_url, {}, options, saved_page=raw.path)
         decoded = decode_text(raw)
         notes = []
         if decoded.encoding not in ("utf-8", "utf-16"):
@@ -189,9 +241,18 @@ def _prepare_scrape(
 
 
 def _prepare_page(
-    raw: RawArticle, html: str, url: str | None, hints: dict[str, str], options: ImportOptions
+    raw: RawArticle,
+    html: str,
+    url: str | None,
+    hints: dict[str, str],
+    options: ImportOptions,
+    saved_page: Path | None = None,
 ) -> Prepared:
-    """A web page (or a feed's HTML content): extraction, page metadata, the text's clues."""
+    """A web page (or a feed's HTML content): extraction, page metadata, the text's clues.
+
+    `saved_page` is the file a saved page was read from: its lead image may have been
+    saved beside it (`_saved_copy`).
+    """
     page = metadata.page_metadata(html, url)
     base = page.canonical or url
     outlet = outlet_for_page(page, base, hints, options.outlets)
@@ -221,9 +282,14 @@ def _prepare_page(
         notes.append("the page does not name its outlet: no Source")
     place, dateline_agency = metadata.find_dateline(paragraphs[0])
     byline = page.byline or hints.get("byline") or ""
+    # A figure that is no web URL is a relative path of a page with no address: the outlet's.
+    blocks = [b for b in blocks if b.kind != "figure" or _is_web_url(b.src)]
     image, caption, credit = _lead_image(page, blocks)
+    saved_src, copy_source = _saved_copy(html, image, base) if saved_page else (None, None)
+    lead = LeadImage(image, saved_src, copy_source) if image or saved_src else None
+    shown = {image, safe_url(saved_src, base) if saved_src and base else None} - {None}
     # The lead image is shown from the header keys; the body keeps the other figures.
-    blocks = [b for b in blocks if not (b.kind == "figure" and b.src and b.src == image)]
+    blocks = [b for b in blocks if not (b.kind == "figure" and b.src in shown)]
     words = sum(len(p.split()) for p in paragraphs)
     paywalled = (extracted.paywall_prompt or page.accessible_for_free is False) and (
         words < PAYWALL_TEASER_WORDS
@@ -250,7 +316,96 @@ def _prepare_page(
         "Paywalled": "yes" if paywalled else "",
     }
     blocks, limit_notes = _apply_full_text_rule(blocks, outlet)
-    return Prepared(raw, meta, render_body(blocks), tuple(notes + limit_notes))
+    return Prepared(raw, meta, render_body(blocks), tuple(notes + limit_notes), lead=lead)
+
+
+def _is_web_url(url: str | None) -> bool:
+    return bool(url) and url.lower().startswith(("http://", "https://"))
+
+
+def _saved_copy(html: str, image: str | None, base: str | None) -> tuple[str | None, str | None]:
+    """A complete save's own copy of the lead image: its src, relative to the saved page,
+    and the outlet's URL it stands for (None when that URL would be the src resolved on
+    the page's address, which only a browser's rewrite made).
+
+    Browsers rewrite each <img src> to the copy they save, but not og:image: the copy is
+    the saved image with the lead image's file name. A page without a lead image URL
+    (no og:image, no address to resolve its figures on) leads with its first saved
+    figure.
+    """
+    refs = saved_image_refs(html)
+    if image:
+        name = _file_name(image)
+        for src, _ in refs:
+            if name and _file_name(src) == name:
+                made_up = base is not None and safe_url(src, base) == image
+                return src, None if made_up else image
+        return None, None
+    return next((src for src, in_figure in refs if in_figure), None), None
+
+
+def _file_name(url: str) -> str:
+    try:
+        return unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    except ValueError:
+        return ""
+
+
+def keep_lead_image(
+    lead: LeadImage,
+    page: Path | None,
+    reuse: tuple[Path, str] | None,
+    fetch: bool,
+    timeout: float,
+) -> ImageOutcome:
+    """Stage 6 for one article: the lead image's bytes, from the first of these that gives
+    a raster image: the complete save's own copy beside `page`; `reuse`, the copy kept
+    before from the same URL (file, Image_source); the outlet's URL fetched, when `fetch`.
+    Otherwise why not, for a warning. Safe to run on any thread.
+    """
+    problems: list[str] = []
+    if lead.saved_src and page is not None:
+        try:
+            data = read_saved_file(page, lead.saved_src, MAX_IMAGE_BYTES)
+        except SourceError as error:
+            data = None
+            problems.append(f"the saved copy {error}")
+        if data is not None:
+            extension = raster_image_extension(data)
+            if extension:
+                return ImageOutcome(KeptImage(data, extension, lead.copy_source or ""))
+            problems.append(f"the saved copy {lead.saved_src} is {NOT_AN_IMAGE}")
+    if reuse is not None:
+        path, source = reuse
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        extension = raster_image_extension(data)
+        if extension:
+            return ImageOutcome(KeptImage(data, extension, source))
+    if lead.url is None:
+        return ImageOutcome(problem="; ".join(problems) or None)
+    if not fetch:
+        problems.append("image fetching is off (--no-fetch-images)")
+        return ImageOutcome(problem="; ".join(problems))
+    try:
+        data = fetch_image(lead.url, timeout)
+    except SourceError as error:
+        problems.append(str(error).removeprefix(f"{lead.url}: "))
+        return ImageOutcome(problem="; ".join(problems))
+    extension = raster_image_extension(data)
+    if extension is None:
+        problems.append(NOT_AN_IMAGE)
+        return ImageOutcome(problem="; ".join(problems))
+    return ImageOutcome(KeptImage(data, extension, lead.url))
+
+
+def image_warning(origin: str, lead: LeadImage, problem: str) -> str:
+    """The one line that says a lead image was not kept, naming the input and the image."""
+    if lead.url:
+        return f"{origin}: lead image {lead.url} not kept ({problem}); Image stays the outlet's URL"
+    return f"{origin}: lead image {lead.saved_src} not kept ({problem})"
 
 
 def _lead_image(page: metadata.PageMeta, blocks: list[BodyBlock]) -> tuple[str | None, ...]:
@@ -438,11 +593,11 @@ def import_all(
     with _locked(options):
         store = Store(options)
         items = list(iter_inputs(sources, options.now, stdin, options.inputs))
-        for prepared in _prepare_all(items, options):
+        for prepared, image in _keep_lead_images(_prepare_all(items, options), store):
             if isinstance(prepared, Unreadable):
                 results.append(store.put_unreadable(prepared))
             else:
-                results.append(store.put(prepared))
+                results.append(store.put(prepared, image))
             if progress:
                 progress(len(results), len(items))
         if not options.dry_run:
@@ -467,13 +622,18 @@ def reclean_all(options: ImportOptions, progress: Progress | None = None) -> lis
         )
         entries = [e for e in entries if e["status"] in ("imported", "updated")]
         for done, entry in enumerate(entries, 1):
+            origin = entry["origin"]
             raw = RawArticle(
                 store.archive.load_raw(entry["raw_sha256"]),
-                entry["origin"],
+                origin,
                 datetime.fromisoformat(entry["fetched_at"]),
+                # A saved page's images may still sit beside it.
+                None if is_url(origin) or origin == "<stdin>" else Path(origin),
             )
             prepared = prepare(raw, replace(options, now=raw.fetched_at))
-            results.append(store.put(prepared, reclean_slug=entry["slug"]))
+            job = store.image_job(prepared, reclean_slug=entry["slug"])
+            image = job() if job else None
+            results.append(store.put(prepared, image, reclean_slug=entry["slug"]))
             if progress:
                 progress(done, len(entries))
         results.extend(store.merge_syndicated())
@@ -486,6 +646,26 @@ def reclean_all(options: ImportOptions, progress: Progress | None = None) -> lis
 def _locked(options: ImportOptions) -> contextlib.AbstractContextManager:
     """The content folder's import lock; a dry run writes nothing, not even a lock file."""
     return contextlib.nullcontext() if options.dry_run else import_lock(options.content_dir)
+
+
+def _keep_lead_images(
+    items: Iterable[Prepared | Unreadable], store: Store
+) -> Iterator[tuple[Prepared | Unreadable, ImageOutcome | None]]:
+    """Stage 6 over the prepared inputs, in their order: images are read or fetched on
+    threads up to IMAGE_LOOKAHEAD articles ahead of the one being stored."""
+    pending: deque[tuple[Prepared | Unreadable, Future | None]] = deque()
+
+    def done(item: Prepared | Unreadable, future: Future | None):
+        return item, (future.result() if future is not None else None)
+
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+        for item in items:
+            job = store.image_job(item) if isinstance(item, Prepared) else None
+            pending.append((item, pool.submit(job) if job else None))
+            if len(pending) > IMAGE_LOOKAHEAD:
+                yield done(*pending.popleft())
+        while pending:
+            yield done(*pending.popleft())
 
 
 def _prepare_all(
@@ -504,7 +684,7 @@ def _prepare_all(
 
 
 class Store:
-    """Stages 6–7: decide each prepared article's fate against content/ and write it."""
+    """Stages 7–8: decide each prepared article's fate against content/ and write it."""
 
     def __init__(self, options: ImportOptions) -> None:
         self.options = options
@@ -530,7 +710,54 @@ class Store:
             self._record(hashlib.sha256(item.data).hexdigest(), raw, "", "failed")
         return ImportResult(item.origin, "failed", error=f"{item.origin}: {item.reason}")
 
-    def put(self, prepared: Prepared, reclean_slug: str | None = None) -> ImportResult:
+    def image_job(
+        self, prepared: Prepared, reclean_slug: str | None = None
+    ) -> Callable[[], ImageOutcome] | None:
+        """Stage 6's work for one prepared article, to run on any thread; None: nothing to do.
+
+        A raw input imported before has only its saved copy read again (it may have
+        changed): nothing is fetched for it. A copy kept before from the same URL is
+        reused rather than fetched again.
+        """
+        lead = prepared.lead
+        if prepared.meta is None or lead is None:
+            return None
+        timeout = self.options.inputs.timeout
+        if reclean_slug is None and self._imported_slug(prepared) is not None:
+            if lead.saved_src and prepared.raw.path is not None:
+                return partial(keep_lead_image, lead, prepared.raw.path, None, False, timeout)
+            return None
+        reuse = self._reusable_image(prepared, reclean_slug)
+        fetch = self.options.fetch_images
+        return partial(keep_lead_image, lead, prepared.raw.path, reuse, fetch, timeout)
+
+    def _imported_slug(self, prepared: Prepared) -> str | None:
+        """The slug of the article this very raw input was imported as, if it still exists."""
+        entry = self.archive.entries.get(hashlib.sha256(prepared.raw.data).hexdigest())
+        return entry["slug"] if entry and entry["slug"] in self.index.by_slug else None
+
+    def _reusable_image(self, prepared: Prepared, reclean_slug: str | None):
+        """(file, Image_source) of the image kept for this story before, when it came from
+        the lead image's URL (or, for a saved copy, stands for the same URL)."""
+        url = prepared.meta.get("Source_url", "")
+        slug = reclean_slug or (self.by_url.get(url) if url else None)
+        existing = self.index.by_slug.get(slug) if slug else None
+        image = self.index.own_image(existing) if existing else None
+        if image is None:
+            return None
+        lead, source = prepared.lead, existing.meta.get("Image_source", "")
+        same = (lead.url and source == lead.url) or (
+            lead.saved_src and source == (lead.copy_source or "")
+        )
+        file = self.options.content_dir / image
+        return (file, source) if same and file.is_file() else None
+
+    def put(
+        self,
+        prepared: Prepared,
+        image: ImageOutcome | None = None,
+        reclean_slug: str | None = None,
+    ) -> ImportResult:
         raw = prepared.raw
         digest = hashlib.sha256(raw.data).hexdigest()
         if prepared.error:
@@ -544,20 +771,55 @@ class Store:
             notes=list(prepared.notes),
             paywalled=meta.get("Paywalled") == "yes",
         )
+        kept = image.kept if image else None
         entry = self.archive.entries.get(digest)
         if reclean_slug is None and entry and entry["slug"] in self.index.by_slug:
-            result.status = "unchanged"
-            result.path = str(self.index.by_slug[entry["slug"]].path)
-            result.notes = ["same raw input as before"]
-            return result
+            existing = self.index.by_slug[entry["slug"]]
+            edited = is_hand_edited(existing.meta, existing.body) and not self.options.force
+            if kept is None or edited or self._same_image(existing, kept):
+                result.status = "unchanged"
+                result.path = str(existing.path)
+                result.notes = ["same raw input as before"]
+                return result
+            reclean_slug = existing.slug  # the same saved page, its saved image changed
         try:
-            self._place(prepared, result, digest, reclean_slug)
+            self._place(prepared, result, digest, reclean_slug, kept)
         except BroadsheetError as error:
             result.status, result.error, result.path = "failed", str(error), None
+        if image and image.problem and result.status in ("imported", "updated", "unchanged"):
+            result.warnings.append(image_warning(raw.origin, prepared.lead, image.problem))
         self._record(digest, raw, self._slug_of(result), result.status, prepared.packed)
         return result
 
-    def _place(self, prepared: Prepared, result: ImportResult, digest: str, reclean_slug):
+    def _same_image(self, article: StoredArticle, kept: KeptImage) -> bool:
+        """Whether the article already shows exactly this kept image."""
+        image = self.index.image_for(article.path, kept.extension)
+        return article.meta.get("Image") == image and self._read_image(image) == kept.data
+
+    def _read_image(self, image: str) -> bytes | None:
+        try:
+            return (self.options.content_dir / image).read_bytes()
+        except OSError:
+            return None
+
+    def _write_image(self, image: str, data: bytes) -> None:
+        if not self.options.dry_run and self._read_image(image) != data:
+            write_atomic(self.options.content_dir / image, data)
+
+    def _drop_image(self, article: StoredArticle, keep: str | None = None) -> None:
+        """Remove the image import kept for `article`, unless it is still `keep`."""
+        image = self.index.own_image(article)
+        if image and image != keep and not self.options.dry_run:
+            (self.options.content_dir / image).unlink(missing_ok=True)
+
+    def _place(
+        self,
+        prepared: Prepared,
+        result: ImportResult,
+        digest: str,
+        reclean_slug: str | None,
+        kept: KeptImage | None = None,
+    ):
         meta, body = dict(prepared.meta), prepared.body
         candidate = prepared.fingerprint or BodyPrint.of("", body)
         url = meta.get("Source_url", "")
@@ -576,30 +838,53 @@ class Store:
                 self._note_duplicate(existing, meta, result)
                 return
         if existing is None:
-            self._write_new(meta, body, digest, result)
+            self._write_new(meta, body, digest, result, kept)
         else:
-            self._rewrite(existing, meta, body, result)
+            self._rewrite(existing, meta, body, result, kept)
 
-    def _write_new(self, meta: dict[str, str], body: str, digest: str, result: ImportResult):
+    def _write_new(
+        self,
+        meta: dict[str, str],
+        body: str,
+        digest: str,
+        result: ImportResult,
+        kept: KeptImage | None = None,
+    ):
         date = meta["Date"][:10]
         uid = f"tag:broadsheet,{date}:{digest[:8]}"
         slug = self.index.unique_slug(make_slug(meta["Title"], digest), uid)
         meta.update(Slug=slug, Uid=uid)
         year, month = int(date[:4]), int(date[5:7])
         path = self.index.path_for(slug, year, month)
+        if kept:
+            meta.update(Image=self.index.image_for(path, kept.extension), Image_source=kept.source)
+            self._write_image(meta["Image"], kept.data)
         self._write(path, meta, body)
         result.status, result.path = "imported", str(path)
 
-    def _rewrite(self, existing: StoredArticle, meta: dict[str, str], body: str, result):
+    def _rewrite(
+        self,
+        existing: StoredArticle,
+        meta: dict[str, str],
+        body: str,
+        result,
+        kept: KeptImage | None = None,
+    ):
         merged = dict(meta)
+        if kept:
+            image = self.index.image_for(existing.path, kept.extension)
+            merged.update(Image=image, Image_source=kept.source)
         for key in (*CURATOR_KEYS, "Uid", "Slug", "Also_reported_by"):
             if existing.meta.get(key):
                 merged[key] = existing.meta[key]
         comparable = {
             key for key in (*merged, *existing.meta) if key not in ("Retrieved", "Fingerprint")
         }
-        if existing.body.strip() == body.strip() and all(
-            merged.get(key, "") == existing.meta.get(key, "") for key in comparable
+        same_image = kept is None or self._read_image(merged["Image"]) == kept.data
+        if (
+            existing.body.strip() == body.strip()
+            and same_image
+            and all(merged.get(key, "") == existing.meta.get(key, "") for key in comparable)
         ):
             result.status, result.path = "unchanged", str(existing.path)
             result.notes.append(f"same story and text as {existing.slug}")
@@ -614,7 +899,10 @@ class Store:
                 f"{result.source}: {existing.path} was edited by hand since import; "
                 "not overwritten (use --force)"
             )
+        if kept:
+            self._write_image(merged["Image"], kept.data)
         self._write(existing.path, merged, body)
+        self._drop_image(existing, keep=merged.get("Image"))
         result.status, result.path = "updated", str(existing.path)
 
     def _note_duplicate(self, existing: StoredArticle, meta: dict[str, str], result: ImportResult):
@@ -715,6 +1003,7 @@ class Store:
         self._write(earlier.path, meta, earlier.body)
         if not self.options.dry_run:
             later.path.unlink()
+        self._drop_image(later)
         self.index.remove(later.slug)
         self.dedupe.discard(later.slug)
         for url_key, slug in list(self.by_url.items()):

@@ -17,6 +17,13 @@ footnotes and tables write (`FOOTNOTE_ID`, `ALLOWED_CLASSES`, table cells'
 absolute http(s) URLs (a `data:` image in a scraped page is a lazy-loading
 placeholder, not the photo), feed readers often reject them, and one rule with
 no exceptions is easier to trust.
+
+The one relative URL metadata may hold is a lead image the importer keeps on the
+site (`site_image_path`: `images/2025/03/<slug>.png`, no scheme, no `..`, no leading
+`/`); `safe_url` lets it through when it has no base to resolve against, so the
+build's checks and the theme treat it as the site's own file. What is kept must be
+a raster image by its bytes (`raster_image_extension`): never SVG, which can carry
+script.
 """
 
 from __future__ import annotations
@@ -82,6 +89,15 @@ _LINK_START_TAG = re.compile(r'<a((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*>')
 _TAG_ATTRIBUTE = re.compile(r'\s+([^\s"\'>/=]+)(?:="([^"]*)")?')
 # "Outlet <https://…>" in Also_reported_by.
 _MENTION = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<url>[^<>]*)>$")
+# A lead image kept on the site: under images/, plain names (none starts with a dot, so
+# no "." or ".." segment), a raster image's extension; no scheme, query or leading "/".
+SITE_IMAGE_PATH = re.compile(
+    r"^images/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*"
+    r"\.(?:jpg|jpeg|png|gif|webp|avif)$"
+)
+# What the importer keeps, by magic number: the formats every current browser shows.
+RASTER_IMAGE_NAMES = "JPEG, PNG, GIF, WebP or AVIF"
+_AVIF_BRANDS = (b"avif", b"avis")
 
 
 def strip_tracking(url: str, keep_fragment: bool = False) -> str:
@@ -104,10 +120,13 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     Relative URLs are resolved against `base` (None without one); entity-free text
     is expected (bs4 and lxml decode entities). Control characters and spaces that
     browsers drop inside a scheme are removed before the scheme is checked, so
-    "jav&#x09;ascript:" and "JaVaScRiPt:" are refused like "javascript:".
+    "jav&#x09;ascript:" and "JaVaScRiPt:" are refused like "javascript:". Without a
+    base, a lead image kept on the site (`site_image_path`) is returned as it is.
     """
     if not url:
         return None
+    if base is None and site_image_path(url):
+        return url.strip()
     try:
         return _safe_url(url.strip(), base)
     except ValueError:  # urllib refuses it too ("http://[bad", a port out of range)
@@ -136,6 +155,33 @@ def _safe_url(url: str, base: str | None) -> str | None:
     # Characters a URL may not hold literally ("<", ">", '"', spaces, …) are
     # percent-encoded, so no markup can ride inside a URL into a file or a page.
     return quote(url, safe=URL_SAFE_CHARACTERS)
+
+
+def site_image_path(value: str | None) -> str | None:
+    """`value` when it is a lead image kept on the site (images/…/<name>.<ext>), else None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if SITE_IMAGE_PATH.match(value) else None
+
+
+def raster_image_extension(data: bytes) -> str | None:
+    """The file extension of a JPEG, PNG, GIF, WebP or AVIF image, read from its first
+    bytes; None for anything else (SVG, HTML error pages, other formats)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[4:8] == b"ftyp":  # an ISO media file: AVIF when its brands say so
+        size = int.from_bytes(data[:4], "big")
+        brands = [data[8:12]] + [data[i : i + 4] for i in range(16, min(size, 64), 4)]
+        if any(brand in _AVIF_BRANDS for brand in brands):
+            return "avif"
+    return None
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:

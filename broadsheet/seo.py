@@ -3,9 +3,11 @@ JSON-LD, sitemap.xml and robots.txt.
 
 Canonical and sitemap URLs are absolute: they use FEEDS_SITEURL, which both
 configurations set to an absolute URL (a local build's SITEURL is empty and its links
-relative), else SITEURL when that is absolute; without either there are none. The
-templates turn the JSON-LD dict into text with Jinja's |tojson, which escapes <, >, &
-and quotes, so no metadata can close the <script> element it sits in.
+relative), else SITEURL when that is absolute; without either there are none. A lead
+image kept on the site (Image: images/…) is made absolute on the same base for
+og:image, twitter:image, the JSON-LD and the feeds; an outlet's image URL is used as it
+is. The templates turn the JSON-LD dict into text with Jinja's |tojson, which escapes
+<, >, & and quotes, so no metadata can close the <script> element it sits in.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from broadsheet.sanitize import safe_url
+from jinja2 import pass_context
+
+from broadsheet.sanitize import safe_url, site_image_path
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _BYLINE_SEPARATORS = re.compile(r"\s*,\s*|\s+and\s+|\s*&\s*")
@@ -43,10 +47,20 @@ def absolute_url(path: str | None, *bases: str | None) -> str:
     return f"{base}/{path}"
 
 
-def http_url(url: str | None) -> str:
-    """A metadata URL fit for JSON-LD and og:image: absolute http(s), else ""."""
+def metadata_url(url: str | None, base: str | None = "") -> str:
+    """A metadata URL fit for JSON-LD, og:image and feeds: absolute http(s), a lead image
+    kept on the site made absolute on `base`, else ""."""
+    local = site_image_path(url)
+    if local:
+        return absolute_url(local, base)
     safe = safe_url(url) if url else None
     return safe if safe and urlsplit(safe).scheme in ("http", "https") else ""
+
+
+@pass_context
+def http_url(context, url: str | None) -> str:
+    """The |http_url filter: metadata_url on the site's absolute base (site_base)."""
+    return metadata_url(url, site_base(context))
 
 
 def byline_names(byline: str | None) -> list[str]:
@@ -91,10 +105,10 @@ def news_article_ld(
     if site_url:
         publisher["url"] = f"{site_url.rstrip('/')}/"
     data["publisher"] = publisher
-    image = http_url(getattr(article, "image", None))
+    image = metadata_url(getattr(article, "image", None), site_url)
     if image:
         data["image"] = [image]
-    original = http_url(getattr(article, "source_url", None))
+    original = metadata_url(getattr(article, "source_url", None))
     if original:
         data["isBasedOn"] = original
     if canonical:

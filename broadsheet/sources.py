@@ -2,6 +2,12 @@
 
 Reading never decides what an input is; it only gathers bytes and where they came
 from. Decoding text is here too, because the error it raises must name the input.
+
+A browser's "Save Page As… complete" writes `<stem>.html` and, beside it, a folder
+`<stem>_files/` holding the page's images, with the page's `<img src>` rewritten to
+point into it. That folder is the page's, not a pile of inputs: a folder walk skips
+it, and `read_saved_file` reads an image from it for the importer, never anything
+outside the saved page's own folder.
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import charset_normalizer
+import lxml.html
 import yaml
+from lxml import etree
 
 from broadsheet.errors import SourceError
 from broadsheet.feedparse import parse_feed
@@ -41,6 +50,10 @@ FETCH_WORKERS = 4
 # Share of control characters (other than tab/newline/CR/form feed) that marks binary data.
 BINARY_CONTROL_SHARE = 0.01
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+# "Save Page As… complete" (Chrome, Firefox): the page's files go in "<stem>_files/".
+SAVED_FILES_SUFFIX = "_files"
+# A reference with a scheme ("https:", "data:", "file:", "c:") is not into the folder.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class RawArticle:
     data: bytes
     origin: str
     fetched_at: datetime
+    path: Path | None = None  # the file a page was read from (its saved images sit beside it)
 
 
 @dataclass(frozen=True)
@@ -108,8 +122,14 @@ def iter_inputs(
             yield from _read_url(source, now, options, fetched[source])
         else:
             path = Path(source)
+            if path.is_dir() and is_saved_files_folder(path):
+                continue  # a saved page's images (`import saved/*` names them too)
             if path.is_dir():
-                files = sorted(p for p in path.rglob("*") if p.is_file() and _is_input_file(p))
+                files = sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and _is_input_file(p) and not _in_saved_files(p, path)
+                )
                 if not files:
                     yield Unreadable(
                         source, "folder holds no inputs (.txt, .html, .xml feeds, .jsonl)"
@@ -125,6 +145,69 @@ def iter_inputs(
 def is_url(source: str) -> bool:
     """True for an http(s) URL (the only schemes import fetches)."""
     return source.lower().startswith(("http://", "https://"))
+
+
+def is_saved_files_folder(folder: Path) -> bool:
+    """True for "<stem>_files/" beside a saved page "<stem>.html" (.htm, .xhtml): the
+    page's own images and frames, not inputs."""
+    stem = folder.name.removesuffix(SAVED_FILES_SUFFIX)
+    if not stem or stem == folder.name:
+        return False
+    return any((folder.parent / f"{stem}{suffix}").is_file() for suffix in HTML_SUFFIXES)
+
+
+def _in_saved_files(file: Path, root: Path) -> bool:
+    """Whether `file`, found under `root`, sits in a saved page's "<stem>_files/" folder."""
+    folder = file.parent
+    while folder != root and root in folder.parents:
+        if is_saved_files_folder(folder):
+            return True
+        folder = folder.parent
+    return False
+
+
+def saved_image_refs(html: str) -> list[tuple[str, bool]]:
+    """The `<img src>` of a saved page that are paths relative to the page (a complete
+    save's own copies), in page order, each with whether it sits in a `<figure>`."""
+    # Bytes and a parser per call, as metadata.py parses (an XML prolog is fine then).
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+    try:
+        tree = lxml.html.document_fromstring(
+            html.replace("\x00", "").encode("utf-8", "replace"), parser=parser
+        )
+    except (etree.LxmlError, ValueError):
+        return []
+    refs = []
+    for img in tree.iter("img"):
+        src = (img.get("src") or "").strip()
+        if src and not src.startswith(("/", "\\", "#", "?")) and not _SCHEME.match(src):
+            refs.append((src, any(a.tag == "figure" for a in img.iterancestors())))
+    return refs
+
+
+def read_saved_file(page: Path, ref: str, max_bytes: int) -> bytes | None:
+    """The bytes of the file `ref` (a relative URL in the saved page `page`) names inside
+    the page's own folder; None when it names nothing there (missing, or outside that
+    folder, as "../../etc/passwd" is). A SourceError when it is there but too big or
+    unreadable."""
+    try:
+        folder = page.parent.resolve()
+        # "My%20page_files/a.jpg?v=2" names "My page_files/a.jpg".
+        relative = unquote(urlsplit(ref).path)
+        if not relative or relative.startswith("/"):
+            return None
+        target = (folder / relative).resolve()  # symlinks followed, then checked
+        if not target.is_relative_to(folder) or not target.is_file():
+            return None
+    except (ValueError, OSError):  # "[x" is no URL, "%00" no file name
+        return None
+    try:
+        size = target.stat().st_size
+        if size > max_bytes:
+            raise SourceError(f"{ref}: {size} bytes, over the {_mb(max_bytes)} limit")
+        return target.read_bytes()
+    except OSError as error:
+        raise SourceError(f"{ref}: {error.strerror or error}") from error
 
 
 def _is_input_file(path: Path) -> bool:
@@ -158,7 +241,7 @@ def _read_file(
         except SourceError as error:
             yield Unreadable(origin, str(error), data)
             return
-    yield from _expand(data, origin, now, options, suffix=_kind_suffix(path))
+    yield from _expand(data, origin, now, options, suffix=_kind_suffix(path), path=path)
 
 
 def _kind_suffix(path: Path) -> str:
@@ -185,7 +268,12 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 
 
 def _expand(
-    data: bytes, origin: str, now: datetime, options: InputOptions, suffix: str = ""
+    data: bytes,
+    origin: str,
+    now: datetime,
+    options: InputOptions,
+    suffix: str = "",
+    path: Path | None = None,
 ) -> Iterator[RawArticle | Unreadable]:
     """One input per article in `data`: a feed's entries, a JSON Lines file's lines, or itself."""
     kind = sniff_container(data, suffix)
@@ -194,7 +282,7 @@ def _expand(
     elif kind == "jsonl":
         yield from _jsonl_records(data, origin, now)
     else:
-        yield RawArticle(data, origin, now)
+        yield RawArticle(data, origin, now, path)
 
 
 def sniff_container(data: bytes, suffix: str = "") -> str:

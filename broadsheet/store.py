@@ -1,5 +1,6 @@
-"""Where imported articles live: content/articles/YYYY/MM/<slug>.md, the raw archive
-(archive/<sha256>.gz) and the import ledger (archive/ledger.tsv).
+"""Where imported articles live: content/articles/YYYY/MM/<slug>.md, their kept lead
+images content/images/YYYY/MM/<slug>.<ext>, the raw archive (archive/<sha256>.gz) and
+the import ledger (archive/ledger.tsv).
 
 Every write is atomic (temporary file in the same folder, then rename), so an
 interrupted import never leaves half an article behind. Imports hold a lock on the
@@ -28,6 +29,8 @@ SLUG_MAX_LENGTH = 80
 LEDGER_NAME = "ledger.tsv"
 LEDGER_FIELDS = ("raw_sha256", "origin", "fetched_at", "slug", "status")
 LOCK_TIMEOUT_SECONDS = 60
+# In the content folder, beside articles/; pelicanconf's STATIC_PATHS copies it to the site.
+IMAGES_FOLDER = "images"
 
 
 def make_slug(title: str, fallback: str) -> str:
@@ -110,6 +113,20 @@ class ContentIndex:
 
     def path_for(self, slug: str, year: int, month: int) -> Path:
         return self.articles_dir / f"{year:04d}" / f"{month:02d}" / f"{slug}.md"
+
+    def image_for(self, article_path: Path, extension: str) -> str:
+        """The site path of an article's kept lead image: images/YYYY/MM/<slug>.<ext>, the
+        year, month and slug of the article's own file."""
+        relative = article_path.relative_to(self.articles_dir)
+        return (Path(IMAGES_FOLDER) / relative.parent / f"{relative.stem}.{extension}").as_posix()
+
+    def own_image(self, article: StoredArticle) -> str | None:
+        """The article's Image when it is the lead image import kept for it (image_for)."""
+        image = article.meta.get("Image", "")
+        extension = image.rsplit(".", 1)[-1] if "." in image else ""
+        if extension and image == self.image_for(article.path, extension):
+            return image
+        return None
 
 
 def pack_raw(data: bytes) -> bytes:

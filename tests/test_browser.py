@@ -5,7 +5,7 @@ is served over real HTTP on 127.0.0.1 and opened in Debian's Chromium through
 Playwright. Every page must load without a dialog, a console message or a page error;
 with a DOM (as the browser parsed it) free of event handlers, script URLs and elements
 that load or submit; and asking only for the resources its own tags name: on 127.0.0.1
-the page, its stylesheet and its images, and on other hosts only images (lead images
+the page, its stylesheet, its icon and its images, and on other hosts only images (lead images
 are hotlinked from the outlet, as the theme means to). Synthetic mouse, focus and
 toggle events are sent to every element, so a handler that survived would fire.
 
@@ -78,7 +78,7 @@ DOM_PROBLEMS = """() => {
     if (tag === 'meta' && element.hasAttribute('http-equiv')) problems.push('<meta http-equiv>');
     if (tag === 'link') {
       const rel = (element.getAttribute('rel') || '').toLowerCase().trim();
-      const themeRels = ['stylesheet', 'alternate', 'canonical'];
+      const themeRels = ['stylesheet', 'icon', 'alternate', 'canonical'];
       if (element.parentElement !== document.head || !themeRels.includes(rel))
         problems.push(`<link rel="${rel}">`);
     }
@@ -106,14 +106,14 @@ class Named:
     """The resources a page's own tags name, as absolute URLs."""
 
     page: str
-    stylesheets: frozenset[str]
+    stylesheets: frozenset[str]  # and the icon
     images: frozenset[str]
 
 
 def named_resources(document: str, url: str) -> Named:
-    """The stylesheets (in <head>) and images a served page's own tags name."""
+    """The stylesheets and icon (in <head>) and images a served page's own tags name."""
     root = lxml.html.document_fromstring(document)
-    stylesheets = root.xpath("/html/head/link[@rel='stylesheet']/@href")
+    stylesheets = root.xpath("/html/head/link[@rel='stylesheet' or @rel='icon']/@href")
     return Named(
         page=url,
         stylesheets=frozenset(urljoin(url, href) for href in stylesheets),

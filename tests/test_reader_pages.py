@@ -117,3 +117,21 @@ def test_full_text_allowed_keeps_the_body(site):
         "Some words."
     )
     assert page.select_one(".read-full-story") is None
+
+
+def test_a_long_source_page_is_paginated_like_a_tag_page(tmp_path):
+    write_content(tmp_path / "content", SITE)
+    output = build_pelican_site(tmp_path / "content", tmp_path / "output", DEFAULT_PAGINATION=2)
+    first, second = (
+        soup_of(output, "source/harbour-herald.html"),
+        soup_of(output, "source/harbour-herald2.html"),
+    )
+    titles = [
+        [h.get_text(strip=True) for h in page.select(".story-card-title")]
+        for page in (first, second)
+    ]
+    assert titles == [["Long Read", "Mid News"], ["Old News"]]
+    older = first.select_one(".pagination a[rel=next]")
+    assert older.get_text() == "Older stories" and older["href"].endswith("harbour-herald2.html")
+    assert "page 2" in second.select_one("h1").get_text()
+    assert "3 stories" in second.select_one(".source-count").get_text()

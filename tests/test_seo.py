@@ -242,6 +242,9 @@ def test_sitemap_lists_everything_absolutely_with_lastmod(site):
     assert entries[f"{BASE}/{BARE_PAGE}"] == "2024-03-01T00:00:00+00:00"
     assert entries[f"{BASE}/{HOSTILE_PAGE}"] == "2024-03-03T00:00:00+00:00"
     assert f"{BASE}/about.html" in entries
+    # Each outlet's page (plugins/sources), as new as its newest story.
+    assert entries[f"{BASE}/source/estuary-post.html"] == "2024-03-04T08:15:00+01:00"
+    assert entries[f"{BASE}/source/town-crier.html"] == "2024-03-01T00:00:00+00:00"
     assert entries[f"{BASE}/"] == "2024-03-04T08:15:00+01:00"  # the newest change
     assert all(loc.startswith(f"{BASE}/") for loc in entries)
 

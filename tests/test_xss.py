@@ -44,9 +44,9 @@ FORBIDDEN_ELEMENTS = (
     "button", "textarea", "select", "base", "style", "svg", "math", "template", "noscript",
     "portal", "marquee",
 )  # fmt: skip
-# The only <link> the theme writes: its stylesheet, feed autodiscovery and the canonical
-# URL (broadsheet.seo), in <head>.
-THEME_LINK_RELS = ({"stylesheet"}, {"alternate"}, {"canonical"})
+# The only <link> the theme writes: its stylesheet, its icon, feed autodiscovery and the
+# canonical URL (broadsheet.seo), in <head>.
+THEME_LINK_RELS = ({"stylesheet"}, {"icon"}, {"alternate"}, {"canonical"})
 ALLOWED_STYLE = re.compile(r"^\s*(text-align\s*:\s*[a-z-]+\s*;?\s*)?$", re.IGNORECASE)
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -272,7 +272,8 @@ def build_xss_site(tmp_path: Path, **overrides) -> Path:
 
 @pytest.fixture(scope="module")
 def xss_site(tmp_path_factory) -> Path:
-    return build_xss_site(tmp_path_factory.mktemp("xss"))
+    # Remote lead images embedded too, so every Image URL also reaches an <img src>.
+    return build_xss_site(tmp_path_factory.mktemp("xss"), LEAD_IMAGE_HOTLINK=True)
 
 
 def test_corpus_covers_enough_vectors():

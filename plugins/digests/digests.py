@@ -35,10 +35,20 @@ Text. The introduction and the notes are Markdown, rendered with the site's
 listed. ``Title`` and ``Summary`` are plain text: the theme escapes them. The
 issue's date is its ``Date`` header, in ``TIMEZONE`` when it gives none.
 
+Withdrawn stories. A story whose article was withdrawn after the issue listed it
+(``Status: unpublished``, ``plugins/withdrawn``) does not break the issue, published
+or draft: the story becomes a ``WithdrawnStory``, "<headline> (withdrawn)" and its
+date with no summary, source, tags or note (the note was written about the
+withdrawn text). The issue page and the home page's lead issue link it to the
+notice at the article's URL (the theme's story macros link every title); the
+digest feed gives the headline unlinked. ``Issue.stories`` still counts it. Only a
+build with ``withdrawn`` in its PLUGINS has withdrawn articles; without it Pelican
+skips an unpublished article and a story naming it names no article.
+
 Errors. Every issue the build writes is checked with ``reference_errors``: a
-story naming no article, a draft (or hidden) article, or an article listed twice
-stops the build with ``DigestError``, one line naming the digest file, the line
-and the reference (``content/digests/2025-03-21-week.md:14: 'x' names no
+story naming no article, a draft (or hidden, not withdrawn) article, or an article
+listed twice stops the build with ``DigestError``, one line naming the digest file,
+the line and the reference (``content/digests/2025-03-21-week.md:14: 'x' names no
 article``; several problems joined by "; "). A digest file that cannot be read
 stops every build, drafts' included, since its status is unknown; so do two issues
 with one URL and a bad setting. The error is raised at
@@ -179,6 +189,43 @@ class Story:
 
 
 @dataclass(eq=False)
+class WithdrawnStory:
+    """What an issue shows of a withdrawn article, in the article's place: its headline
+    marked "(withdrawn)", its date and its URL (the notice), and nothing else."""
+
+    headline: str
+    url: str
+    date: datetime
+    locale_date: str
+    withdrawn: bool = True
+    summary: str = ""
+    source: str = ""
+    source_url: str = ""
+    tags: tuple = ()
+    metadata: dict = field(default_factory=dict)
+    digests: list = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{self.headline} (withdrawn)"
+
+    @classmethod
+    def of(cls, article) -> WithdrawnStory:
+        """The stand-in for a withdrawn Pelican article."""
+        return cls(
+            headline=str(getattr(article, "title", "") or ""),
+            url=article.url,
+            date=article.date,
+            locale_date=article.locale_date,
+        )
+
+
+def is_withdrawn(article) -> bool:
+    """True for an article plugins/withdrawn took off the site (``Status: unpublished``)."""
+    return getattr(article, "withdrawn", False) is True
+
+
+@dataclass(eq=False)
 class IssueSection:
     title: str
     stories: list[Story]
@@ -257,10 +304,13 @@ def article_ref(article) -> ArticleRef:
         path=source_path(article),
         title=str(getattr(article, "title", "") or ""),
         date=getattr(article, "date", None),
-        published=article.status == "published",
+        # A withdrawn article stays listable: an issue published before it was withdrawn
+        # must still build (make_issue shows it as withdrawn).
+        published=article.status == "published" or is_withdrawn(article),
         category=getattr(category, "name", "") or "",
         tags=tuple(tag.name for tag in getattr(article, "tags", None) or ()),
         source=str(article.metadata.get("source") or ""),
+        withdrawn=is_withdrawn(article),
     )
 
 
@@ -299,14 +349,15 @@ def make_issue(
 ) -> Issue:
     """The issue page's content for a checked digest."""
     when = set_date_tzinfo(digest.date, settings.get("TIMEZONE"))
+
+    def story(entry) -> Story:
+        article = by_path[resolve(entry, articles).path]
+        if is_withdrawn(article):
+            return Story(article=WithdrawnStory.of(article), note="")
+        return Story(article=article, note=render(entry.note))
+
     sections = [
-        IssueSection(
-            title=section.title,
-            stories=[
-                Story(article=by_path[resolve(entry, articles).path], note=render(entry.note))
-                for entry in section.entries
-            ],
-        )
+        IssueSection(title=section.title, stories=[story(entry) for entry in section.entries])
         for section in digest.sections
     ]
     return Issue(

@@ -21,7 +21,8 @@ setting is unset or empty is not written):
   ``digests`` plugin is listed: one entry per *published* issue (drafts never, even
   in a preview that builds them), whose content is the whole issue: the curator's
   introduction, then each section's stories with title linked to our article,
-  source and note (sanitised by the digests plugin; every URL made absolute).
+  source and note (sanitised by the digests plugin; every URL made absolute); a
+  story withdrawn since (``plugins/withdrawn``) is its title and "(withdrawn)" alone.
 - ``FEEDS_OPML_PATH`` (``feeds/feeds.opml``): every feed the build wrote (site,
   digests, each category, each tag, in that order; categories and tags by slug)
   with its title, ``xmlUrl`` and ``htmlUrl``, and no timestamp.
@@ -118,6 +119,7 @@ from broadsheet.errors import BuildError
 from broadsheet.plugins import plugin_listed
 from broadsheet.reader import first_paragraph, outlet_allows_full_text
 from broadsheet.sanitize import safe_url
+from broadsheet.seo import metadata_url
 from broadsheet.sources import Outlet, load_outlets
 
 logger = logging.getLogger(__name__)
@@ -346,7 +348,8 @@ def item_from_article(
         summary = first_paragraph(body)
     original = "\n" + original_link_html(source, source_url) if source_url else ""
 
-    image_url = safe_url(getattr(article, "image", None), link)
+    # A lead image kept on the site (images/…) at its absolute URL here; an outlet's as it is.
+    image_url = metadata_url(getattr(article, "image", None), site_url)
     image = FeedImage(image_url, image_media_type(image_url)) if image_url else None
     if image:
         caption = getattr(article, "image_caption", None)
@@ -381,6 +384,11 @@ def issue_html(issue, site_url: str) -> str:
         parts.append(f"<h2>{escape(section.title)}</h2>")
         for story in section.stories:
             article = story.article
+            if getattr(article, "withdrawn", False) is True:
+                # plugins/digests' stand-in for a story withdrawn since: "<headline> (withdrawn)"
+                # and nothing more, not even a link.
+                parts.append(f"<h3>{escape(str(article.title))}</h3>")
+                continue
             permalink = join_site_url(site_url, article.url)
             parts.append(f'<h3><a href="{escape(permalink)}">{escape(str(article.title))}</a></h3>')
             source = str(article.metadata.get("source") or "").strip()

@@ -11,6 +11,9 @@ an article that lived under another date. Entries are checked: a slug is lower-c
 letters, digits and hyphens; a path is such segments joined by ``/``. A bad entry,
 or one that would overwrite a real page, is a build error naming the article.
 
+A withdrawn article (``Status: unpublished``, ``plugins/withdrawn``) keeps its
+redirects: its URL shows the withdrawn notice, so old links land there, not on a 404.
+
 The page is a plain HTML document with ``<link rel="canonical">``, a zero-second
 ``<meta http-equiv="refresh">`` and a visible link, written on
 ``article_writer_finalized`` (after every article page is written) and only when
@@ -108,7 +111,13 @@ def write_redirects(article_generator, writer=None) -> None:
         ]
     }
     site_url = (settings.get("SITEURL") or "").rstrip("/")
-    for article in sorted(article_generator.articles, key=lambda a: a.source_path):
+    withdrawn = [
+        article
+        for article in article_generator.hidden_articles
+        if getattr(article, "withdrawn", False) is True
+    ]
+    targets = [*article_generator.articles, *withdrawn]
+    for article in sorted(targets, key=lambda a: a.source_path):
         for path in redirect_paths(article, settings):
             destination = Path(sanitised_join(output, path))
             if path in real_pages or _is_other_page(destination):

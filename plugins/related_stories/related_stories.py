@@ -31,7 +31,8 @@ when nothing qualifies: published articles, hidden ones and drafts. Links only e
 point at published articles. The published articles' links are found among the
 published articles alone, so a draft never changes a published page; drafts and
 hidden articles are then placed among the published ones in a second pass, made
-only when there are any.
+only when there are any. A withdrawn article (``plugins/withdrawn``) gets no links:
+the notice left at its URL shows none.
 
 Text. Each article is its title and the words of ``article._content``, its body as
 read, with the tags stripped (``broadsheet.tagging.html_text``): tag and attribute
@@ -124,6 +125,11 @@ def is_published(article) -> bool:
     return article.status == "published"
 
 
+def is_withdrawn(article) -> bool:
+    """True for an article plugins/withdrawn took off the site (``Status: unpublished``)."""
+    return getattr(article, "withdrawn", False) is True
+
+
 def story_keys(contents: list) -> tuple[list[str], dict[str, list[str]]]:
     """Each article's key (its slug, made unique), and each slug's keys, published first."""
     keys: list[str] = []
@@ -202,7 +208,11 @@ def build_stories(contents: list) -> list[Story]:
 def find_links(contents: list, stories: list[Story], options: RelatedSettings) -> dict:
     """Each story's links: published ones among the published, the rest placed among them."""
     published = [s for a, s in zip(contents, stories, strict=True) if is_published(a)]
-    others = [s for a, s in zip(contents, stories, strict=True) if not is_published(a)]
+    others = [
+        s
+        for a, s in zip(contents, stories, strict=True)
+        if not is_published(a) and not is_withdrawn(a)
+    ]
     links = related_stories(published, options)
     if others and options.max_links > 0:
         unpublished = frozenset(story.key for story in others)

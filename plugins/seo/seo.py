@@ -2,7 +2,8 @@
 the context (broadsheet.seo has the formats).
 
 The sitemap lists the home page, every published article and page (hidden pages and
-drafts never) and every published digest issue, at absolute URLs on FEEDS_SITEURL (else
+drafts never), every published digest issue and every outlet's page (plugins/sources;
+its <lastmod> its newest article's), at absolute URLs on FEEDS_SITEURL (else
 an absolute SITEURL), each with its Modified or Date as <lastmod>: nothing in it depends
 on when the build ran. Without an absolute base URL there is no sitemap, and robots.txt
 names none. The 404 page is rendered with RELATIVE_URLS off, since a server shows it at
@@ -39,6 +40,9 @@ def sitemap_entries(context, base: str) -> list:
     entries += [(absolute_url(a.url, base), last_modified(a)) for a in articles]
     entries += [(absolute_url(p.url, base), getattr(p, "modified", None)) for p in pages]
     entries += [(absolute_url(d.url, base), last_modified(d)) for d in digests]
+    for source, stories in sorted(context.get("sources", []), key=lambda group: group[0].url):
+        newest_story = max((last_modified(a) for a in stories), default=None)
+        entries.append((absolute_url(source.url, base), newest_story))
     return entries
 
 

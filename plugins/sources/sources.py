@@ -5,7 +5,9 @@ What a build writes:
 - one page per outlet (each article's ``Source`` metadata) at ``SOURCE_SAVE_AS``
   (default ``source/{slug}.html``), its published articles newest first, in the
   same story list as the tag and category pages (template ``source.html``,
-  variables ``source`` and ``articles``);
+  variables ``source`` and ``articles``), paginated like them: ``DEFAULT_PAGINATION``
+  stories a page, or ``PAGINATED_TEMPLATES["source"]``, later pages at
+  ``PAGINATION_PATTERNS``' URLs (``source/{slug}2.html`` with Pelican's default);
 - the index at ``SOURCES_SAVE_AS`` (default ``sources.html``): every outlet, by
   name, with its article count (template ``sources.html``, variable ``sources``: a
   list of ``(source, articles)``).
@@ -113,6 +115,8 @@ class SourcesGenerator(Generator):
                     template,
                     self.context,
                     relative_urls=relative,
+                    paginated={"articles": articles},
+                    template_name=SOURCE_TEMPLATE,
                     source=source,
                     articles=articles,
                     url=source.url,
@@ -129,8 +133,12 @@ class SourcesGenerator(Generator):
 
 
 def add_generator(pelican):
-    """get_generators: the writer, for a build that lists this plugin."""
-    return SourcesGenerator if plugin_enabled(pelican.settings) else None
+    """get_generators: the writer, for a build that lists this plugin (whose source
+    pages Pelican's writer then paginates as it does tag pages)."""
+    if not plugin_enabled(pelican.settings):
+        return None
+    pelican.settings.setdefault("PAGINATED_TEMPLATES", {}).setdefault(SOURCE_TEMPLATE, None)
+    return SourcesGenerator
 
 
 def register() -> None:
