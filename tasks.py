@@ -68,7 +68,7 @@ from broadsheet.publish import (
     run_hook,
 )
 from broadsheet.publish import rollback as roll_back_release
-from broadsheet.search import index_site
+from broadsheet.search import article_glob, index_site
 from broadsheet.sources import InputOptions, load_outlets
 from broadsheet.store import write_atomic
 from broadsheet.tagging import (
@@ -328,7 +328,11 @@ def run_pelican(
     target = Path(settings["OUTPUT_PATH"])
     if settings.get("SEARCH_INDEX"):
         # The last step: Pagefind reads the finished pages (broadsheet.search).
-        index_site(target, language=settings.get("DEFAULT_LANG"))
+        index_site(
+            target,
+            language=settings.get("DEFAULT_LANG"),
+            glob=article_glob(settings.get("ARTICLE_SAVE_AS")),
+        )
     return target
 
 

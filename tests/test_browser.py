@@ -6,7 +6,7 @@ Playwright. Every page must load without a dialog, a console message or a page e
 with a DOM (as the browser parsed it) free of event handlers, script URLs and elements
 that load or submit; and asking only for the resources its own tags name: on 127.0.0.1
 the page, its stylesheet, its icon and its images, and on other hosts only images (lead images
-are hotlinked from the outlet, as the theme means to). Synthetic mouse, focus and
+are hotlinked from the outlet: the XSS site sets LEAD_IMAGE_HOTLINK). Synthetic mouse, focus and
 toggle events are sent to every element, so a handler that survived would fire.
 
 Every request passes through a route: other origins never reach the network and are

@@ -29,6 +29,10 @@ ARTICLES = {
         "Title: Le marché déménage\nDate: 2024-04-20\nLang: fr\n\n"
         "Le marché du samedi déménage sur le parking du quai.\n"
     ),
+    "articles/draft.md": (
+        "Title: Unfinished piece\nDate: 2024-04-21\nStatus: draft\n\n"
+        "The draft names Peregrine Wetherell, who must not be found.\n"
+    ),
     "pages/about.md": "Title: About\n\nA fictional town's news, for tests.\n",
 }
 ARTICLE_PAGES = {
@@ -139,3 +143,23 @@ def test_search_index_off_builds_no_index_and_loads_no_script(tmp_path, monkeypa
     soup = BeautifulSoup((output / "search.html").read_text(encoding="utf-8"), "lxml")
     assert soup.find_all("script") == [] and soup.find(id="search") is None
     assert "tags.html" in {a["href"].removeprefix("./") for a in soup.find_all("a")}
+
+
+def test_a_draft_is_not_searchable(site):
+    # Drafts are built (drafts/…) for the preview, but the index reads article pages only.
+    assert (site / "drafts" / "draft.html").is_file()
+    assert not any("Wetherell" in record["content"] for record in fragments(site))
+
+
+@pytest.mark.parametrize(
+    ("save_as", "glob"),
+    [
+        ("{date:%Y}/{date:%m}/{slug}.html", "*/*/*.html"),
+        ("posts/{slug}.html", "posts/*.html"),
+        ("{date:%Y}/{slug}/index.html", "*/*/index.html"),
+        ("{slug}.html", None),  # the site root's every page: no narrower glob
+        ("", None),
+    ],
+)
+def test_pagefind_reads_only_the_files_article_urls_can_name(save_as, glob):
+    assert search.article_glob(save_as) == glob
