@@ -68,7 +68,7 @@ from broadsheet.publish import (
     run_hook,
 )
 from broadsheet.publish import rollback as roll_back_release
-from broadsheet.search import article_glob, index_site
+from broadsheet.search import article_glob, finish_index, start_index
 from broadsheet.sources import InputOptions, load_outlets
 from broadsheet.store import write_atomic
 from broadsheet.tagging import (
@@ -312,28 +312,77 @@ def run_pelican(
     if content_dir is not None:
         overrides["PATH"] = str(content_dir.resolve())
     settings = load_settings(publish, overrides)
+    target = Path(settings["OUTPUT_PATH"])
     collector = _ErrorCollector()
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(collector)
+    search = _SearchStep(settings, target)
     try:
-        Pelican(settings).run()
+        with search.connected():
+            Pelican(settings).run()
     except Exception as error:  # Pelican and its plugins raise anything; report it, one line.
+        search.stop()
         raise BuildError(f"build failed: {error.__class__.__name__}: {error}") from error
     finally:
         pelican_logger.removeHandler(collector)
     if collector.messages:
+        search.stop()
         shown = "; ".join(collector.messages[:5])
         more = f" (and {len(collector.messages) - 5} more)" if len(collector.messages) > 5 else ""
         raise BuildError(f"build failed: {shown}{more}")
-    target = Path(settings["OUTPUT_PATH"])
-    if settings.get("SEARCH_INDEX"):
-        # The last step: Pagefind reads the finished pages (broadsheet.search).
-        index_site(
-            target,
-            language=settings.get("DEFAULT_LANG"),
-            glob=article_glob(settings.get("ARTICLE_SAVE_AS")),
-        )
+    search.finish()
     return target
+
+
+class _SearchStep:
+    """The Pagefind index (broadsheet.search) of a build with SEARCH_INDEX on.
+
+    Pagefind reads only the article pages (article_glob), and Pelican has written them
+    all when `article_writer_finalized` fires; the feeds, redirects, tag-free pages and
+    static files still to come are not what it reads. So it starts then, in its own
+    process, on the other core, and the build waits for it only at the end; a build
+    that fails stops it, leaving no index. A build that never sends the signal (no
+    ArticlesGenerator) starts it at the end.
+    """
+
+    def __init__(self, settings: dict, output: Path) -> None:
+        self.enabled = bool(settings.get("SEARCH_INDEX"))
+        self.output = output
+        self.language = settings.get("DEFAULT_LANG")
+        self.glob = article_glob(settings.get("ARTICLE_SAVE_AS"))
+        self.running = None
+
+    def start(self, _sender=None, **_signal) -> None:
+        if self.enabled and self.running is None:
+            self.running = start_index(self.output, self.language, self.glob)
+
+    @contextmanager
+    def connected(self):
+        """Start the index when the article pages are written, during the block."""
+        from pelican import signals
+
+        # Connected before Pelican loads the plugins, so in a fresh process it starts
+        # before their own article_writer_finalized work (the feeds) and overlaps it; in
+        # a process that built before (serve), after it. Either way it overlaps the
+        # pages, the plugins' generators and the static files.
+        signals.article_writer_finalized.connect(self.start, weak=False)
+        try:
+            yield
+        finally:
+            signals.article_writer_finalized.disconnect(self.start)
+
+    def stop(self) -> None:
+        if self.running is not None:
+            self.running.stop()
+            self.running = None
+
+    def finish(self):
+        """Wait for the index; BuildError (one line) if Pagefind failed."""
+        self.start()
+        if self.running is None:
+            return None
+        running, self.running = self.running, None
+        return finish_index(running)
 
 
 def _snapshot(paths) -> dict[str, float]:

@@ -63,6 +63,27 @@ def index_site(output: Path, language: str | None = None, glob: str | None = Non
     language: Pagefind would otherwise split the index by each page's `lang`, and the
     search page would find only the articles in its own language. With `glob`
     (`article_glob`), Pagefind reads only the files it matches."""
+    return finish_index(start_index(output, language, glob))
+
+
+@dataclass
+class RunningIndex:
+    """A Pagefind run started by `start_index`, for `finish_index` to wait for."""
+
+    output: Path
+    process: subprocess.Popen
+    started: float
+
+    def stop(self) -> None:
+        """End the run without an index (the build failed)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+
+
+def start_index(output: Path, language: str | None = None, glob: str | None = None) -> RunningIndex:
+    """Start Pagefind over `output` in the background (as `index_site` runs it); the
+    build goes on writing other pages meanwhile. BuildError if it cannot start."""
     output = output.resolve()
     command = [
         str(pagefind_executable()),
@@ -75,30 +96,40 @@ def index_site(output: Path, language: str | None = None, glob: str | None = Non
         command += ["--glob", glob]
     if language:
         command += ["--force-language", language]
-    started = time.perf_counter()
     try:
         # cwd=output: Pagefind reads a pagefind.yml/.toml/.json from its working folder,
         # and only the project's settings may steer the build.
-        finished = subprocess.run(
+        process = subprocess.Popen(
             command,
             cwd=output,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
-            timeout=TIMEOUT_SECONDS,
-            check=False,
         )
-    except (OSError, subprocess.TimeoutExpired) as error:
+    except OSError as error:
         raise BuildError(f"search index failed: {error}") from error
-    seconds = time.perf_counter() - started
-    folder = output / SEARCH_FOLDER
-    if finished.returncode:
-        lines = [line.strip() for line in (finished.stderr + finished.stdout).splitlines()]
+    return RunningIndex(output, process, time.perf_counter())
+
+
+def finish_index(running: RunningIndex) -> SearchIndex:
+    """Wait for a Pagefind run; its SearchIndex, or BuildError (one line) if it failed."""
+    try:
+        printed, _ = running.process.communicate(timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired as error:
+        running.stop()
+        raise BuildError(f"search index failed: {error}") from error
+    seconds = time.perf_counter() - running.started
+    folder = running.output / SEARCH_FOLDER
+    if running.process.returncode:
+        lines = [line.strip() for line in printed.splitlines()]
         lines = [line for line in lines if line]
         detail = next((line for line in lines if "error" in line.lower()), None)
         detail = detail or (lines[-1] if lines else "no output")
-        raise BuildError(f"search index failed: pagefind exit {finished.returncode}: {detail}")
+        raise BuildError(
+            f"search index failed: pagefind exit {running.process.returncode}: {detail}"
+        )
     return SearchIndex(folder, indexed_pages(folder), seconds)
 
 

@@ -163,3 +163,39 @@ def test_a_draft_is_not_searchable(site):
 )
 def test_pagefind_reads_only_the_files_article_urls_can_name(save_as, glob):
     assert search.article_glob(save_as) == glob
+
+
+def test_the_index_runs_beside_the_rest_of_the_build(tmp_path, monkeypatch):
+    # Pagefind starts once the article pages are written, before the pages, the sitemap
+    # and the sources index are, and the build waits for it at the end: a slow Pagefind
+    # that records what it found on starting shows both.
+    seen = tmp_path / "seen.txt"
+    slow = tmp_path / "pagefind"
+    real = search.pagefind_executable()
+    slow.write_text(
+        "#!/bin/sh\n"
+        f"ls 2024/03 . > {seen}; sleep 1\n"
+        f'exec {real} "$@"\n'
+    )
+    slow.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_executable", lambda: slow)
+    result, output = build(tmp_path)
+    assert result.exit_code == 0, result.output
+    found = seen.read_text()
+    assert "harbour-dues.html" in found  # the article pages were there
+    for later in ("about.html", "sitemap.xml", "sources.html"):
+        assert later not in found and (output / later).is_file()
+    assert search.indexed_pages(output / "pagefind") == len(ARTICLE_PAGES)
+
+
+def test_a_failed_build_stops_the_index_and_leaves_none(tmp_path, monkeypatch):
+    real = tasks.load_settings
+
+    def settings(publish=False, overrides=None):
+        # A feed path the feeds plugin refuses: the build fails after the articles.
+        return real(publish, {**(overrides or {}), "FEEDS_TAG_ATOM_PATH": "feeds/tag.xml"})
+
+    monkeypatch.setattr(tasks, "load_settings", settings)
+    result, output = build(tmp_path)
+    assert result.exit_code == 1
+    assert not (output / "pagefind" / "pagefind-entry.json").exists()
