@@ -1,5 +1,6 @@
 """Pelican settings for local builds: relative URLs, drafts visible."""
 
+from broadsheet.images import lead_image_size
 from broadsheet.reader import first_paragraph, reading_time
 from broadsheet.sanitize import outlet_mentions, safe_url
 from broadsheet.seo import absolute_url, http_url, news_article_ld
@@ -137,6 +138,8 @@ JINJA_FILTERS = {
     # at least 1; an article's first paragraph, its brief when it has no Summary.
     "reading_time": reading_time,
     "first_paragraph": first_paragraph,
+    # broadsheet.images: a kept lead image's (width, height), so its <img> holds its place.
+    "lead_image_size": lead_image_size,
 }
 
 # One feed system: plugins/feeds writes every feed with feedgen.

@@ -184,6 +184,7 @@ def test_complete_save_keeps_its_own_copy_and_the_site_serves_it(tmp_path, image
     story = lead_of(output / PAGE)
     [img] = story.find_all("img")
     assert img["src"] == f"../../images/2025/03/{SLUG}.png"  # the site's own file
+    assert (img["width"], img["height"]) == ("1", "1")  # its place held before it loads
     served = (output / "2025" / "03" / img["src"]).resolve()
     assert served == output / "images" / "2025" / "03" / kept.name
     head = BeautifulSoup((output / PAGE).read_text(encoding="utf-8"), "lxml")
