@@ -68,7 +68,13 @@ PLUGINS = [
     "digests",
     "seo",
     "sources",
+    "parallel_read",
 ]
+
+# plugins/parallel_read: the articles' Markdown read in forked worker processes before
+# Pelican reads them (the same reader, the same output); it then finds each one read.
+READ_PROCESSES = None  # None: one per CPU; 1 turns it off
+READ_PARALLEL_MIN_FILES = 200  # fewer files to read than this: Pelican reads them alone
 
 # plugins/autotag: hand tags, then tags from the vocabulary, then names found in the
 # text (broadsheet.entities), at most AUTOTAG_MAX beyond the hand tags.

@@ -1,0 +1,93 @@
+"""plugins/parallel_read: the articles' Markdown read in worker processes gives the same
+site, byte for byte, as Pelican reading them alone, and Pelican then reads none itself."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+from pathlib import Path
+
+import pytest
+from conftest import build_pelican_site, write_content
+from pelican.readers import MarkdownReader
+
+import tasks  # noqa: F401 (the project's import path, as the build has it)
+
+ARTICLES = {
+    f"articles/2024/0{month}/story-{n}.md": (
+        f"Title: Harbour story {n}\nDate: 2024-0{month}-1{n % 10}\nCategory: Local\n"
+        f"Tags: Harbours, Ferries\nSource: Estuary Post\n\n"
+        f"The ferry number {n} left the *north quay* at dawn.\n\n## Later\n\nIt came back.\n"
+    )
+    for n, month in zip(range(12), [1, 2, 3] * 4, strict=True)
+}
+PARALLEL = {"READ_PROCESSES": 2, "READ_PARALLEL_MIN_FILES": 1}
+
+
+def plugins(with_parallel: bool) -> list[str]:
+    from conftest import ROOT
+    from pelican.settings import read_settings
+
+    listed = [p for p in read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]]
+    listed = [p for p in listed if p != "parallel_read"]
+    return ["parallel_read", *listed] if with_parallel else listed
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def reads_here(monkeypatch):
+    """The article files MarkdownReader.read is asked for in this process (not workers)."""
+    here, pid, real = [], os.getpid(), MarkdownReader.read
+
+    def read(self, source_path):
+        if os.getpid() == pid:
+            here.append(source_path)
+        return real(self, source_path)
+
+    monkeypatch.setattr(MarkdownReader, "read", read)
+    return here
+
+
+def test_reading_in_workers_builds_the_same_site(tmp_path, reads_here):
+    write_content(tmp_path / "content", ARTICLES)
+    alone = build_pelican_site(
+        tmp_path / "content", tmp_path / "alone", PLUGINS=plugins(False), **PARALLEL
+    )
+    assert len([p for p in reads_here if "/articles/" in p]) == len(ARTICLES)
+    reads_here.clear()
+    parallel = build_pelican_site(
+        tmp_path / "content", tmp_path / "parallel", PLUGINS=plugins(True), **PARALLEL
+    )
+    # The workers read every article; this process read none of them.
+    assert [p for p in reads_here if "/articles/" in p] == []
+    assert tree(alone) == tree(parallel)
+    _, mismatch, errors = filecmp.cmpfiles(alone, parallel, tree(alone), shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def test_a_few_files_are_left_to_pelican(tmp_path, reads_here):
+    write_content(tmp_path / "content", ARTICLES)
+    build_pelican_site(
+        tmp_path / "content",
+        tmp_path / "output",
+        PLUGINS=plugins(True),
+        READ_PROCESSES=2,
+        READ_PARALLEL_MIN_FILES=len(ARTICLES) + 1,
+    )
+    assert len([p for p in reads_here if "/articles/" in p]) == len(ARTICLES)
+
+
+def test_a_file_a_worker_cannot_read_is_left_to_pelican(tmp_path):
+    from plugins.parallel_read import parallel_read
+
+    class Readers:
+        readers = {"md": MarkdownReader({"MARKDOWN": {}, "FORMATTED_FIELDS": []})}
+
+    parallel_read._READERS = Readers()
+    try:
+        assert parallel_read.read_chunk([("md", str(tmp_path / "missing.md"))]) == []
+    finally:
+        parallel_read._READERS = None
