@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tasks  # noqa: E402
-from broadsheet.search import SEARCH_FOLDER, index_site  # noqa: E402
+from broadsheet.search import SEARCH_FOLDER, article_glob, index_site  # noqa: E402
 
 WORDS = [
     "harbour",
@@ -114,7 +114,11 @@ def main() -> None:
         pages = len(list(output.rglob("*.html")))
         times, index = [], None
         for _ in range(args.repeats):
-            index = index_site(output, language=settings["DEFAULT_LANG"])
+            index = index_site(
+                output,
+                language=settings["DEFAULT_LANG"],
+                glob=article_glob(settings["ARTICLE_SAVE_AS"]),  # as the build runs it
+            )
             times.append(index.seconds)
         files, size = folder_bytes(output / SEARCH_FOLDER)
         print(f"site: {content if not args.generate else f'{args.generate} generated articles'}")
