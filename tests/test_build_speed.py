@@ -1,0 +1,325 @@
+"""plugins/build_speed and pelicanconf's ARTICLE_ORDER_BY: listings in one order whatever
+the hash seed, the same pages as Pelican's own methods write, URLs that follow a slug a
+plugin changes, and each URL computed once while the site is written."""
+
+from __future__ import annotations
+
+import filecmp
+import importlib
+import os
+import subprocess
+import sys
+import types
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT, build_pelican_site, write_content
+from pelican import signals
+from pelican.generators import ArticlesGenerator
+from pelican.settings import read_settings
+
+from broadsheet.plugins import every_article, plugin_listed
+
+SAME_DAY = [f"story-{letter}" for letter in "hcalkbjfgeid"]  # written in no useful order
+
+
+def article(slug: str, date: str, tags: str, **extra: str) -> str:
+    lines = [f"Title: Story {slug}", f"Date: {date}", "Category: Local", f"Tags: {tags}"]
+    lines += [f"{key.capitalize()}: {value}" for key, value in extra.items()]
+    return "\n".join(lines) + f"\n\nThe harbour story called {slug}.\n"
+
+
+def site_files() -> dict[str, str]:
+    """Twelve stories on one day, and others around them in other months and years."""
+    files = {
+        f"articles/2024/03/{slug}.md": article(
+            slug, "2024-03-05", "Ferries, Harbours", source="Estuary Post"
+        )
+        for slug in SAME_DAY
+    }
+    files["articles/2024/03/later.md"] = article("later", "2024-03-09", "Ferries")
+    files["articles/2024/01/early.md"] = article(
+        "early", "2024-01-20", "Harbours, Tides", authors="Ana Ruiz, Ben Oduya"
+    )
+    files["articles/2023/12/old.md"] = article(
+        "old", "2023-12-31T23:30:00+00:00", "Ferries, ferries", authors="Ana Ruiz"
+    )
+    files["articles/2023/12/other.md"] = article("other", "2023-12-31", "Tides")
+    files["articles/2023/12/draft.md"] = article("draft", "2023-12-02", "Tides", status="draft")
+    return files
+
+
+def project_plugins(with_build_speed: bool, leave_out: tuple[str, ...] = ()) -> list[str]:
+    listed = list(read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"])
+    assert "build_speed" in listed
+    leave_out = leave_out if with_build_speed else (*leave_out, "build_speed")
+    return [plugin for plugin in listed if plugin not in leave_out]
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def assert_same_tree(one: Path, other: Path) -> None:
+    assert tree(one) == tree(other)
+    _, mismatch, errors = filecmp.cmpfiles(one, other, tree(one), shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def story_links(page: Path) -> list[str]:
+    """The story slugs a listing page links to, in order."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    return [
+        Path(a["href"]).stem
+        for a in soup.select("main a[href]")
+        if "/20" in "/" + a["href"] and a["href"].endswith(".html")
+    ]
+
+
+@pytest.fixture
+def build_speed_module(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "plugins"))
+    return importlib.import_module("build_speed.build_speed")
+
+
+# ARTICLE_ORDER_BY: one order whatever the hash seed.
+
+BUILD_IN_A_CHILD = """
+import sys
+from pathlib import Path
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from conftest import build_pelican_site
+content, output = Path(sys.argv[3]), Path(sys.argv[4])
+build_pelican_site(content, output / "project")
+build_pelican_site(content, output / "reversed-date", ARTICLE_ORDER_BY="reversed-date")
+"""
+
+
+def build_with_hash_seed(content: Path, output: Path, seed: str) -> Path:
+    """Build content in a child process with PYTHONHASHSEED=seed, with the project's
+    ARTICLE_ORDER_BY and with Pelican's default."""
+    subprocess.run(
+        [sys.executable, "-c", BUILD_IN_A_CHILD, str(ROOT / "tests"), str(ROOT)]
+        + [str(content), str(output)],
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return output
+
+
+def test_same_day_stories_are_listed_in_one_order_whatever_the_hash_seed(tmp_path):
+    write_content(tmp_path / "content", site_files())
+    one = build_with_hash_seed(tmp_path / "content", tmp_path / "seed-1", "1")
+    two = build_with_hash_seed(tmp_path / "content", tmp_path / "seed-2", "2")
+
+    # Pelican's own "reversed-date" lists one day's stories in the order its set of
+    # file names gave them, which follows the seed: the two builds differ.
+    assert story_links(one / "reversed-date/index.html") != story_links(
+        two / "reversed-date/index.html"
+    )
+    # The project's order gives every page the same bytes under both seeds.
+    assert_same_tree(one / "project", two / "project")
+
+    by_path = sorted(SAME_DAY)
+    site = one / "project"
+    assert story_links(site / "index.html")[:14] == ["later", *by_path, "early"]
+    assert story_links(site / "tag/ferries.html")[:13] == ["later", *by_path]
+    assert story_links(site / "category/local.html")[:13] == ["later", *by_path]
+    assert story_links(site / "source/estuary-post.html") == by_path
+    assert story_links(site / "2024/03/index.html") == ["later", *by_path]
+    assert story_links(site / "archives.html")[:14] == ["later", *by_path, "early"]
+
+
+def test_newest_first_orders_by_date_then_source_path():
+    order_by = read_settings(str(ROOT / "pelicanconf.py"))["ARTICLE_ORDER_BY"]
+    day = datetime(2024, 3, 5, tzinfo=UTC)
+    stories = [
+        types.SimpleNamespace(date=day, source_path="/c/b.md", slug="b"),
+        types.SimpleNamespace(date=day.replace(hour=9), source_path="/c/z.md", slug="z"),
+        types.SimpleNamespace(date=day, source_path="/c/a.md", slug="a"),
+        types.SimpleNamespace(date=day.replace(day=4), source_path="/c/0.md", slug="0"),
+    ]
+    assert [s.slug for s in sorted(stories, key=order_by)] == ["z", "a", "b", "0"]
+
+
+# The replaced listings: the same pages as Pelican's own methods.
+
+# Templates that print exactly what Pelican hands a listing page: its articles and its
+# dates (the project's theme shows only the articles).
+LISTING = (
+    "{% for a in articles %}article {{ a.slug }}\n{% endfor %}"
+    "{% for a in dates %}date {{ a.slug }}\n{% endfor %}"
+)
+LISTING_TEMPLATES = ("tag", "category", "author", "period_archives")
+EVERY_LISTING = {
+    "AUTHOR_SAVE_AS": "author/{slug}.html",
+    "AUTHOR_URL": "author/{slug}.html",
+    "DAY_ARCHIVE_SAVE_AS": "{date:%Y}/{date:%m}/{date:%d}/index.html",
+    "DEFAULT_PAGINATION": 4,
+}
+
+
+@pytest.mark.parametrize("templates", ["theme", "listing"])
+def test_listings_are_the_pages_pelican_writes(tmp_path, build_speed_module, templates):
+    write_content(tmp_path / "content", site_files())
+    overrides = dict(EVERY_LISTING)
+    leave_out = ()
+    if templates == "listing":
+        write_content(tmp_path / "listing", {f"{t}.html": LISTING for t in LISTING_TEMPLATES})
+        overrides["THEME_TEMPLATES_OVERRIDES"] = [str(tmp_path / "listing")]
+        leave_out = ("autotag",)  # which would make `old`'s two "ferries" one
+        overrides["NEWEST_FIRST_ARCHIVES"] = False  # dates oldest first, articles newest
+    content = tmp_path / "content"
+    # Installed, as an earlier build in this process would have: a build without the
+    # plugin then runs Pelican's own methods through them.
+    build_speed_module.install_replacements()
+
+    pelican = build_pelican_site(
+        content, tmp_path / "pelican", PLUGINS=project_plugins(False, leave_out), **overrides
+    )
+    faster = build_pelican_site(
+        content, tmp_path / "faster", PLUGINS=project_plugins(True, leave_out), **overrides
+    )
+    assert_same_tree(pelican, faster)
+    assert (faster / "author/ana-ruiz.html").exists()
+    assert (faster / "2023/12/31/index.html").exists()
+    if templates == "listing":
+        # Oldest first; "ferries" is twice on `old`: once among the dates, as Pelican has it.
+        lines = (faster / "tag/ferries.html").read_text(encoding="utf-8").splitlines()
+        assert [line for line in lines if line.startswith("date ")] == [
+            f"date {slug}" for slug in ["old", *sorted(SAME_DAY), "later"]
+        ]
+        assert lines.count("article old") == 2
+
+
+@pytest.mark.parametrize("with_build_speed", [True, False])
+def test_pelicans_listing_methods_run_only_for_a_build_without_the_plugin(
+    tmp_path, build_speed_module, monkeypatch, with_build_speed
+):
+    build_speed_module.install_replacements()  # as an earlier build in this process did
+    called = Counter()
+    for name in ("GENERATE_TAGS", "GENERATE_CATEGORIES", "BUILD_PERIOD_ARCHIVES"):
+        real = getattr(build_speed_module, f"PELICAN_{name}")
+
+        def counted(*args, real=real, name=name, **kwargs):
+            called[name] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(build_speed_module, f"PELICAN_{name}", counted)
+    write_content(tmp_path / "content", site_files())
+    build_pelican_site(
+        tmp_path / "content", tmp_path / "output", PLUGINS=project_plugins(with_build_speed)
+    )
+    if with_build_speed:
+        assert called == Counter()
+    else:
+        assert called == Counter(GENERATE_TAGS=1, GENERATE_CATEGORIES=1, BUILD_PERIOD_ARCHIVES=1)
+
+
+@pytest.mark.parametrize(
+    ("articles", "dates", "expected"),
+    [
+        ("ba", "abc", "ab"),  # the dates' order, not the term's
+        ("bab", "abc", "ab"),  # a story twice under one term: once
+        ("dc", "abc", "c"),  # a story not among the dates: left out
+        ("", "abc", ""),
+        ("a", "aba", "aa"),  # a story twice among the dates: twice, as Pelican does
+    ],
+)
+def test_in_date_order_is_pelicans_scan(build_speed_module, articles, dates, expected):
+    stories = {name: types.SimpleNamespace(name=name) for name in "abcd"}
+    term = [stories[name] for name in articles]
+    listed = [stories[name] for name in dates]
+    assert [a for a in listed if a in term] == [stories[name] for name in expected]
+    positions = build_speed_module.date_positions(listed)
+    found = build_speed_module.in_date_order(term, listed, positions)
+    assert found == [stories[name] for name in expected]
+
+
+# URLs: frozen only once every plugin has finished, computed once after that.
+
+
+def late_slug_plugin(old: str, new: str) -> types.ModuleType:
+    """A plugin that reads every URL when the articles are finalized, then moves one
+    article to a new slug when every generator is."""
+    plugin = types.ModuleType("late_slug")
+
+    def read_urls(generator):
+        if plugin_listed(generator.settings, "late_slug"):
+            for each in every_article(generator):
+                assert each.url and each.save_as
+
+    def move(generators):
+        for generator in generators:
+            if isinstance(generator, ArticlesGenerator) and plugin_listed(
+                generator.settings, "late_slug"
+            ):
+                for each in every_article(generator):
+                    if each.slug == old:
+                        each.slug = new
+
+    def register():
+        signals.article_generator_finalized.connect(read_urls)
+        signals.all_generators_finalized.connect(move)
+
+    def unregister():
+        signals.article_generator_finalized.disconnect(read_urls)
+        signals.all_generators_finalized.disconnect(move)
+
+    plugin.register, plugin.unregister = register, unregister
+    return plugin
+
+
+@pytest.mark.parametrize("with_build_speed", [True, False])
+def test_a_slug_a_plugin_changes_late_moves_the_story(tmp_path, with_build_speed):
+    write_content(tmp_path / "content", site_files())
+    plugin = late_slug_plugin("story-c", "ferry-strike")
+    plugins = project_plugins(with_build_speed)
+    try:
+        output = build_pelican_site(
+            tmp_path / "content", tmp_path / "output", PLUGINS=[*plugins, plugin]
+        )
+    finally:
+        plugin.unregister()
+    assert (output / "2024/03/ferry-strike.html").exists()
+    assert not (output / "2024/03/story-c.html").exists()
+    assert (output / "drafts/draft.html").exists()
+    for listing in ("index.html", "tag/ferries.html", "source/estuary-post.html"):
+        slugs = story_links(output / listing)
+        assert "ferry-strike" in slugs and "story-c" not in slugs, listing
+    page = BeautifulSoup((output / "2024/03/ferry-strike.html").read_text(), "html.parser")
+    assert page.select_one('link[rel="canonical"]')["href"].endswith("/2024/03/ferry-strike.html")
+
+
+@pytest.mark.parametrize("with_build_speed", [True, False])
+def test_each_url_is_computed_once_while_the_site_is_written(
+    tmp_path, build_speed_module, monkeypatch, with_build_speed
+):
+    build_speed_module.install_replacements()  # as an earlier build in this process did
+    computed, computed_frozen = Counter(), Counter()
+    real = build_speed_module.PELICAN_GET_URL_SETTING
+
+    def counted(self, key):
+        computed[id(self), key] += 1
+        if build_speed_module.FROZEN_URLS in self.__dict__:
+            computed_frozen[id(self), key] += 1
+        return real(self, key)
+
+    monkeypatch.setattr(build_speed_module, "PELICAN_GET_URL_SETTING", counted)
+    write_content(tmp_path / "content", site_files())
+    build_pelican_site(
+        tmp_path / "content", tmp_path / "output", PLUGINS=project_plugins(with_build_speed)
+    )
+    if with_build_speed:
+        # Every article and page is frozen, and computes each URL once from then on.
+        assert len(computed_frozen) == 2 * len(site_files())
+        assert set(computed_frozen.values()) == {1}
+    else:
+        # Pelican computes a story's URL again for every page that links to it.
+        assert not computed_frozen
+        assert max(computed.values()) > 10
