@@ -3,6 +3,7 @@ feeds from real Pelican builds of a tiny site."""
 
 import importlib
 import json
+import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -171,6 +172,119 @@ def test_undatable_article_is_refused_naming_its_file(feeds_module, value):
 )
 def test_absolutize_html_resolves_against_the_permalink(feeds_module, html, expected):
     assert feeds_module.absolutize_html(html, "https://s.example/2024/01/story.html") == expected
+
+
+# What Python-Markdown and item_from_article write: absolute links, lead image, original.
+SERIALISED_BODY = (
+    '<figure class="lead-image"><img alt="The pier at dusk" src="https://s.example/i.jpg"/>'
+    '<figcaption><span class="caption">The pier</span> <span class="credit">Photo: A. Lee'
+    "</span></figcaption></figure><p>Fish &amp; chips cost &lt;£5 “for now”, said "
+    '<a href="https://s.example/2024/01/other.html?a=1&amp;b=2">the owner</a>.</p>\n'
+    "<h2>Costs</h2>\n<p>More <em>text</em><br/>here.</p>\n"
+    '<p class="original"><a href="https://gazette.example/x">Read the original at G</a></p>'
+)
+
+
+def test_absolutize_html_leaves_serialised_markup_unparsed(feeds_module, monkeypatch):
+    lead = feeds_module.lead_image_html("https://s.example/i.jpg", "The pier", "A. Lee")
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("parsed markup that is already serialised and absolute")
+
+    monkeypatch.setattr(feeds_module, "BeautifulSoup", no_parse)
+    for html in (SERIALISED_BODY, lead, "<p>Summary only.</p>", "plain text", ""):
+        assert feeds_module.absolutize_html(html, "https://s.example/2024/01/a.html") == html
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        SERIALISED_BODY,
+        '<img src="https://s.example/i.jpg" alt="x"/>',  # attributes out of order
+        '<a href="https://s.example/" href="https://t.example/">x</a>',  # twice
+        "<p>a<br>b</p>",  # void element not closed as BeautifulSoup closes it
+        '<img alt="" src="https://s.example/i.jpg">',
+        "<p/>",
+        "<p>unclosed",
+        "</p>stray",
+        "<b><i>crossed</b></i>",
+        "<P>upper</P>",
+        "<p>a</p>\n\n<p>b</p>",  # blank runs BeautifulSoup collapses
+        "<p>a</p> \t<p>b</p>",
+        "  <p>lead</p>",
+        "<p>a</p>\r\n<p>b</p>",
+        '<span class="a  b">x</span>',  # list attributes: whitespace normalised
+        '<span class=" a">x</span>',
+        '<span class="">x</span>',
+        '<a rel="nofollow noopener" href="https://s.example/">x</a>',
+        "<p>&nbsp;&#39;&quot;&eacute;&amp</p>",
+        "<p>a > b</p>",
+        "<p>x < y</p>",
+        "<!-- note --><p>x</p>",
+        "<script>if (a < b) {}</script>",
+        "<pre>  kept  </pre>",
+        "<a href='https://s.example/'>single quotes</a>",
+        '<input disabled name="q">',
+        '<a href="notes.html">relative</a>',
+        '<a href=" https://s.example/padded ">padded</a>',
+        '<a href="">empty</a>',
+        '<a href="#fn1">fragment</a>',
+        '<img alt="" srcset="https://s.example/a.jpg 1x, https://s.example/b.jpg 2x"/>',
+        '<img alt="" srcset="https://s.example/a.jpg 1x,/b.jpg 2x"/>',
+        '<video poster="p.jpg"></video>',
+        '<a href="https://s.example/?a=1&b=2">raw ampersand</a>',
+        '<p data-x="a&quot;b">quote entity</p>',
+    ],
+)
+def test_absolutize_html_gives_what_parsing_gives(feeds_module, html):
+    base = "https://s.example/2024/01/story.html"
+    assert feeds_module.absolutize_html(html, base) == feeds_module.absolutize_parsed_html(
+        html, base
+    )
+
+
+FUZZ_URLS = ["https://s.example/x", "/abs", "rel.html", "#f", " https://s.example/sp", ""]
+FUZZ_TEXTS = ["word", "Fish &amp; chips", "&lt;5", "a &gt; b", "café ’", " ", "\n"]
+FUZZ_PIECES = [
+    "<p>", "</p>", "</em>", "<br>", "<br/>", '<span class="a  b">', "<P>", "<p/>", "<!-- c -->",
+    "<pre>", "\t", "  ", "\n\n", "\r\n", "&nbsp;", "&#39;", "&amp", "&x;", ">", "<", '"',
+]  # fmt: skip
+
+
+def random_markup(rng: random.Random, depth: int = 0) -> str:
+    """A fragment in BeautifulSoup's form, of random elements, attributes and text."""
+    parts = []
+    for _ in range(rng.randint(0, 4)):
+        kind = rng.random()
+        if kind < 0.4 and depth < 3:
+            name = rng.choice(["p", "em", "span", "a", "blockquote", "h2"])
+            attributes = ""
+            if name == "a":
+                attributes = f' href="{rng.choice(FUZZ_URLS)}"'
+            elif rng.random() < 0.3:
+                attributes = ' class="x y" id="z"'
+            parts.append(f"<{name}{attributes}>{random_markup(rng, depth + 1)}</{name}>")
+        elif kind < 0.5:
+            parts.append(rng.choice(["<br/>", f'<img alt="a" src="{rng.choice(FUZZ_URLS)}"/>']))
+        else:
+            parts.append(rng.choice(FUZZ_TEXTS))
+    return "".join(parts)
+
+
+def test_absolutize_html_gives_what_parsing_gives_on_random_markup(feeds_module):
+    """Seeded random fragments, half of them then broken at a random place."""
+    base = "https://s.example/2024/01/story.html"
+    rng = random.Random(20240120)
+    unparsed = 0
+    for _ in range(3000):
+        html = random_markup(rng)
+        if rng.random() < 0.5:
+            at = rng.randint(0, len(html))
+            html = html[:at] + rng.choice(FUZZ_PIECES) + html[at:]
+        expected = feeds_module.absolutize_parsed_html(html, base)
+        assert feeds_module.absolutize_html(html, base) == expected, html
+        unparsed += feeds_module.is_absolute_serialised(html, base)
+    assert 500 < unparsed < 2500  # both ways taken, often
 
 
 def test_fallback_entry_id_is_a_tag_uri_of_path_and_date(feeds_module):
@@ -742,6 +856,79 @@ def test_budget_leaves_out_the_oldest_entries_when_summaries_do_not_fit(feeds_mo
     assert "only the newest 10 of 40 entries fit" in caplog.text
     with pytest.raises(feeds_module.FeedError, match="smaller than the feed with no entries"):
         feeds_module.fit_to_budget(render, items, 100, "feeds/f.atom.xml")
+
+
+def varied_items(feeds_module) -> list:
+    """Entries with and without each optional field, and text XML escapes or keeps raw."""
+    items = []
+    for number in range(8):
+        when = datetime(2024, 3, 1, 9, tzinfo=timezone(timedelta(hours=number - 4)))
+        image = feeds_module.FeedImage(f"https://s.example/i/{number}.png?w=1&h=2", "image/png")
+        items.append(
+            feeds_module.FeedItem(
+                id=f"tag:x,2024:{number}",
+                title=f"Story {number}: “fish” & <chips> 🦞",
+                link=f"https://s.example/{number}.html?a=1&b=2",
+                content=f"<p>Body {number} &amp; more\r\n]]> &lt;</p><p>Tab\there</p>",
+                summary=f"<p>Summary {number}.</p>",
+                published=when,
+                updated=when + timedelta(hours=number % 3),
+                author=None if number % 3 == 0 else f"Writer {number}",
+                categories=tuple(f"Tag {tag}" for tag in range(number % 4)),
+                source_path=f"{number}.md",
+                brief=f"<p>Summary {number}.</p>",
+                external_url=f'https://outlet.example/{number}?q="x"' if number % 2 else None,
+                image=image if number % 3 != 1 else None,
+            )
+        )
+    return items
+
+
+def feedgen_alone(feeds_module, feed_format, info, url, items) -> bytes:
+    """The document as feedgen writes it with every entry (Atom entry links completed)."""
+    generator = feeds_module.feed_generator(
+        feed_format, info, url, feeds_module.feed_updated(items), items
+    )
+    if feed_format == "rss":
+        return generator.rss_str(pretty=True)
+    root = etree.fromstring(generator.atom_str(pretty=False))
+    entries = root.findall(f"{{{feeds_module.ATOM_NS}}}entry")
+    for element, item in zip(entries, items, strict=True):
+        feeds_module.write_atom_entry_links(element, item)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def test_feeds_sharing_entries_are_byte_identical_to_feedgens_own(feeds_module, monkeypatch):
+    items = varied_items(feeds_module)
+    info = feeds_module.FeedInfo("S & co", "Sub", "https://s.example/", "en", "S")
+    url = "https://s.example/feeds/f.xml"
+    chosen = [items[:4], items[2:7], [items[1], items[7]], items, []]
+    expected = [
+        feedgen_alone(feeds_module, feed_format, info, url, feed)
+        for feed_format in ("atom", "rss")
+        for feed in chosen
+    ]
+    built = []
+    feed_generator = feeds_module.feed_generator
+
+    def counting(feed_format, info, url, updated, items):
+        built.extend((feed_format, item.id) for item in items)
+        return feed_generator(feed_format, info, url, updated, items)
+
+    monkeypatch.setattr(feeds_module, "feed_generator", counting)
+    entries = feeds_module.EntryElements(
+        (feed_format, item) for feed_format in ("atom", "rss") for feed in chosen for item in feed
+    )
+    rendered = [
+        feeds_module.render_feed(feed_format, info, url, feed, entries)
+        for feed_format in ("atom", "rss")
+        for feed in chosen
+    ]
+
+    assert rendered == expected
+    assert sorted(built) == sorted((f, item.id) for f in ("atom", "rss") for item in items)
+    assert entries.kept == {}  # nothing held once no feed wants it
 
 
 def test_templates_get_every_feeds_links(feeds_module):

@@ -1,13 +1,16 @@
 """Reader pages from real builds: reading time, source pages and their index, and the
 summary-and-link article page of an outlet that forbids full text (plugins/sources)."""
 
+import random
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from conftest import build_pelican_site, write_content
 
-from broadsheet.reader import reading_minutes, reading_time
+from broadsheet import reader
+from broadsheet.reader import body_word_count, reading_minutes, reading_time
+from broadsheet.text import word_count
 
 LONG_BODY = " ".join(["word"] * 700)  # 700 words: 700 / 230 = 3.04, rounded up to 4
 
@@ -63,6 +66,89 @@ def test_reading_minutes_rounds_up_and_is_at_least_one():
     assert reading_minutes("<p>" + "w " * 230 + "</p>") == 1
     assert reading_minutes("<p>" + "w " * 231 + "</p>") == 2
     assert reading_time("<p>a <b>b</b></p>", words_per_minute=1) == "2 min read"
+
+
+# Python-Markdown's output for pelicanconf's MARKDOWN (extra, smarty without quotes, html5).
+MARKDOWN_BODY = """\
+<p>Fish &amp; chips &ndash; for <em>£5</em>&hellip; See <a href="https://x.example/y?a=1&amp;b=2" \
+title="Report">the report</a>.</p>
+<h2>Costs</h2>
+<p>It's "fine" &mdash; said O'Neil.<sup id="fnref:1"><a class="footnote-ref" \
+href="#fn:1">1</a></sup></p>
+<ol>
+<li>one</li>
+<li>two</li>
+</ol>
+<p><img alt="A pier" src="images/pier.jpg"></p>
+<div class="footnote">
+<hr>
+<ol>
+<li id="fn:1">
+<p>A note.&#160;<a class="footnote-backref" href="#fnref:1" title="Jump back">&#8617;</a></p>
+</li>
+</ol>
+</div>
+"""
+
+
+def soup_word_count(html: str) -> int:
+    return word_count(BeautifulSoup(html, "html.parser").get_text(" "))
+
+
+def test_plain_body_is_counted_without_parsing(monkeypatch):
+    def no_parse(*args, **kwargs):
+        raise AssertionError("parsed a plain body")
+
+    monkeypatch.setattr(reader, "BeautifulSoup", no_parse)
+    # Fish chips for 5 See the report Costs It s fine said O Neil 1 one two A note
+    assert body_word_count(MARKDOWN_BODY) == 19
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        MARKDOWN_BODY,
+        "a<b>b</b>c<br>d<br/>e",
+        "caf&eacute; au lait",  # an entity that is a letter joins its word
+        "&#x41;BC &#65;bc don&#8217;t",
+        "AT&T and a&b, &amp;amp;",
+        "<!-- three words here --><p>one</p>",
+        "<script>var a = 1;</script><style>p { x: y }</style><p>two words</p>",
+        "<template>hidden words</template><ruby>漢<rt>kan</rt></ruby>",
+        "<textarea>some text</textarea><title>a title</title>",
+        "<custom-tag>inside</custom-tag><P>upper</P><p/>",
+        '<a title="x > y">t</a> <a title=\'q\'>u</a> <a\nhref="v">w</a>',
+        "x < y, 1<2, <3 and < p>",
+        "<p>日本語のテキスト</p><p>한국어 text</p>",
+        "&nbsp;word&nbsp;word&hellip;word&rsquo;s",
+        "<p>a</p\n><pre>  b  c</pre></p></p>",
+        "",
+    ],
+)
+def test_body_word_count_is_beautifulsoups(html):
+    assert body_word_count(html) == soup_word_count(html)
+
+
+def test_body_word_count_is_beautifulsoups_on_random_markup(monkeypatch):
+    """Seeded random bodies of tags, entities and text, near and far from plain markup."""
+    parsed = []
+
+    def counting(*args, **kwargs):
+        parsed.append(args[0])
+        return BeautifulSoup(*args, **kwargs)
+
+    monkeypatch.setattr(reader, "BeautifulSoup", counting)
+    pieces = [
+        "<p>", "</p>", "<em>", "</em>", "<br>", '<a href="x?a=1&amp;b">', "</a>", "<!-- c -->",
+        "<script>", "</script>", "<rt>", "</rt>", "<P>", "<p class=x>", "word", "two words",
+        " ", "\n", "&amp;", "&ndash;", "&eacute;", "&#8217;", "&#x41;", "&x;", "&", "<", ">",
+        "café", "日本", "o'k", '"', "\t",
+    ]  # fmt: skip
+    rng = random.Random(20240305)
+    for _ in range(3000):
+        html = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert body_word_count(html) == soup_word_count(html), html
+    assert 300 < len(parsed) < 2700  # both ways taken, often
 
 
 def test_article_meta_line_shows_reading_time(site):

@@ -172,11 +172,7 @@ def test_the_index_runs_beside_the_rest_of_the_build(tmp_path, monkeypatch):
     seen = tmp_path / "seen.txt"
     slow = tmp_path / "pagefind"
     real = search.pagefind_executable()
-    slow.write_text(
-        "#!/bin/sh\n"
-        f"ls 2024/03 . > {seen}; sleep 1\n"
-        f'exec {real} "$@"\n'
-    )
+    slow.write_text(f'#!/bin/sh\nls 2024/03 . > {seen}; sleep 1\nexec {real} "$@"\n')
     slow.chmod(0o755)
     monkeypatch.setattr(search, "pagefind_executable", lambda: slow)
     result, output = build(tmp_path)

@@ -91,7 +91,7 @@ itself, after every article has been read, tagged and written, with the digests
 plugin's issues in its context. Pelican's signals are process-global, so both do
 nothing unless ``feeds`` is in the running build's ``PLUGINS``.
 
-feedgen's getter-setter camelCase API is used only in ``render_feed``.
+feedgen's getter-setter camelCase API is used only in ``feed_generator``.
 """
 
 from __future__ import annotations
@@ -101,13 +101,17 @@ import logging
 import mimetypes
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
+from bs4.builder import HTMLTreeBuilder
 from feedgen.feed import FeedGenerator
 from lxml import etree
 from markupsafe import escape
@@ -133,9 +137,32 @@ GENERATOR_NAME = "Broadsheet"
 SOURCES_FILE = "sources.yml"  # in PATH, as tasks.py import reads it
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 URL_ATTRIBUTES = ("href", "src", "poster")
+# What BeautifulSoup (html.parser, "minimal" formatter) writes back as it reads it; see
+# is_absolute_serialised. Plain elements only: none that html.parser reads as raw text
+# (script, style…), that BeautifulSoup keeps apart (template, rt, rp) or whose
+# whitespace it preserves (pre, textarea).
+_SERIALISED_ELEMENT_NAMES = (
+    "h1 h2 h3 h4 h5 h6 p div blockquote figure figcaption ul ol li dl dt dd br hr img "
+    "a abbr b cite code del em i ins mark q s small span strong sub sup u"
+)
+SERIALISED_ELEMENTS = frozenset(_SERIALISED_ELEMENT_NAMES.split())
+SERIALISED_VOID_ELEMENTS = frozenset({"br", "hr", "img"})
+_SPECIAL_CHARACTER_RE = re.compile(r"[<>&\r\x00]")
+_SERIALISED_ENTITY_RE = re.compile(r"&(?:amp|lt|gt);")
+_SERIALISED_TAG_RE = re.compile(
+    r'<(/?)([a-z][a-z0-9]*)((?: [a-z][a-z0-9-]*="(?:[^"<>&\r\x00]|&amp;)*")*)(/?)>'
+)
+_SERIALISED_ATTRIBUTE_RE = re.compile(r' ([a-z][a-z0-9-]*)="([^"]*)"')
+_NON_WHITESPACE_RE = re.compile(r"\S+")
+_ASCII_SPACES = BeautifulSoup.ASCII_SPACES  # the whitespace it collapses between tags
+# Attributes BeautifulSoup reads as whitespace-separated lists, whatever the element.
+_LIST_ATTRIBUTES = frozenset(
+    chain.from_iterable(HTMLTreeBuilder.DEFAULT_CDATA_LIST_ATTRIBUTES.values())
+)
 DEFAULT_IMAGE_TYPE = "image/jpeg"  # news lead images without a telling extension
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+ENTRY_TAGS = {"atom": f"{{{ATOM_NS}}}entry", "rss": "item"}  # as parsed from feedgen's XML
 MEDIA_TYPES = {
     "atom": "application/atom+xml",
     "rss": "application/rss+xml",
@@ -183,11 +210,14 @@ class FeedItem:
     brief: str = ""
     external_url: str | None = None
     image: FeedImage | None = None
-    summary_text: str = ""  # the summary as plain text, for JSON Feed; "" derives it
 
     def summary_as_text(self) -> str:
-        """The summary as plain text (JSON Feed's ``summary``)."""
-        return self.summary_text or plain_text(self.summary)
+        """The summary as plain text (JSON Feed's ``summary``).
+
+        Made when a JSON feed is rendered, not with the entry: only the site's JSON
+        feed needs it, for its newest entries, out of every article's entry.
+        """
+        return plain_text(self.summary)
 
     def briefed(self) -> FeedItem:
         """This entry with its content cut to the summary and the link."""
@@ -240,7 +270,91 @@ def join_site_url(site_url: str, path: str) -> str:
 
 
 def absolutize_html(html: str, base_url: str) -> str:
-    """Return html with every relative href, src, poster and srcset made absolute."""
+    """Return html with every relative href, src, poster and srcset made absolute.
+
+    The result is BeautifulSoup's serialisation (html.parser) of the rewritten markup.
+    Markup that serialisation would give back unchanged, with no URL to rewrite, is
+    returned as it is without being parsed (``is_absolute_serialised``): the same
+    string, most bodies and summaries being in that form already.
+    """
+    if is_absolute_serialised(html, base_url):
+        return html
+    return absolutize_parsed_html(html, base_url)
+
+
+def is_absolute_serialised(html: str, base_url: str) -> bool:
+    """True when ``absolutize_parsed_html(html, base_url)`` would return html unchanged.
+
+    That is when html is written as BeautifulSoup writes it and every URL attribute is
+    absolute already. Conservative: anything outside the narrow form below is False
+    (and gets parsed), never a guess. The form: elements of ``SERIALISED_ELEMENTS``
+    only, balanced; start tags ``<name a="v" b="w">`` with lowercase attribute names in
+    sorted order, each once, double-quoted values without ``"<>`` and with ``&`` only
+    as ``&amp;``; ``<br/>``, ``<hr/>`` and ``<img …/>`` closed so and nothing else;
+    text without ``<``, ``>``, carriage returns or NULs, ``&`` only in ``&amp;``,
+    ``&lt;`` and ``&gt;``, and no run of ASCII whitespace alone between tags other than
+    one space or one newline (BeautifulSoup collapses the others); the whitespace
+    of multi-valued attributes (``class``, ``rel``…) single spaces between values.
+    """
+    open_elements: list[str] = []
+    position = text_start = 0
+    while special := _SPECIAL_CHARACTER_RE.search(html, position):
+        start = special.start()
+        if html[start] == "&":
+            entity = _SERIALISED_ENTITY_RE.match(html, start)
+            if entity is None:
+                return False
+            position = entity.end()
+            continue
+        tag = _SERIALISED_TAG_RE.match(html, start) if html[start] == "<" else None
+        if tag is None or not (
+            is_serialised_text(html[text_start:start])
+            and is_serialised_tag(tag, open_elements, base_url)
+        ):
+            return False
+        position = text_start = tag.end()
+    return not open_elements and is_serialised_text(html[text_start:])
+
+
+def is_serialised_text(text: str) -> bool:
+    """False for text between tags that BeautifulSoup collapses: blank, not one space or newline."""
+    return not text or text in (" ", "\n") or bool(text.strip(_ASCII_SPACES))
+
+
+def is_serialised_tag(tag: re.Match, open_elements: list[str], base_url: str) -> bool:
+    """True when a ``_SERIALISED_TAG_RE`` match is as BeautifulSoup writes it, URLs absolute.
+
+    Pushes a start tag's name on ``open_elements``; an end tag must pop its own.
+    """
+    closing, name, attributes, self_closing = tag.groups()
+    if name not in SERIALISED_ELEMENTS:
+        return False
+    void = name in SERIALISED_VOID_ELEMENTS
+    if closing:
+        if void or attributes or self_closing or not open_elements:
+            return False
+        return open_elements.pop() == name
+    if void != bool(self_closing):
+        return False
+    if not void:
+        open_elements.append(name)
+    pairs = _SERIALISED_ATTRIBUTE_RE.findall(attributes)
+    names = [attribute for attribute, _ in pairs]
+    if names != sorted(set(names)):
+        return False
+    for attribute, written in pairs:
+        value = written.replace("&amp;", "&")
+        if attribute in _LIST_ATTRIBUTES and value != " ".join(_NON_WHITESPACE_RE.findall(value)):
+            return False
+        if attribute in URL_ATTRIBUTES and urljoin(base_url, value.strip()) != value:
+            return False
+        if attribute == "srcset" and absolutize_srcset(value, base_url) != value:
+            return False
+    return True
+
+
+def absolutize_parsed_html(html: str, base_url: str) -> str:
+    """absolutize_html by parsing html with BeautifulSoup, whatever its form."""
     soup = BeautifulSoup(html, "html.parser")
     for element in soup.find_all(True):
         for attribute in URL_ATTRIBUTES:
@@ -313,9 +427,11 @@ def lead_image_html(image_url: str, caption: str | None, credit: str | None) -> 
     if credit:
         parts.append(f'<span class="credit">Photo: {escape(credit)}</span>')
     figcaption = f"<figcaption>{' '.join(parts)}</figcaption>" if parts else ""
+    # Attributes in BeautifulSoup's (sorted) order, which absolutize_html writes anyway:
+    # the figure is then left unparsed there.
     return (
-        f'<figure class="lead-image"><img src="{escape(image_url)}" '
-        f'alt="{escape(caption or "")}"/>{figcaption}</figure>'
+        f'<figure class="lead-image"><img alt="{escape(caption or "")}" '
+        f'src="{escape(image_url)}"/>{figcaption}</figure>'
     )
 
 
@@ -373,7 +489,6 @@ def item_from_article(
         brief=brief,
         external_url=source_url,
         image=image,
-        summary_text=plain_text(summary),
     )
 
 
@@ -446,12 +561,84 @@ def feed_updated(items: Sequence[FeedItem]) -> datetime:
 # --- rendering ---------------------------------------------------------------------------------
 
 
+class EntryElements:
+    """Feed entries' XML elements, built once per format and reused by the build's feeds.
+
+    An entry's XML depends on its FeedItem and the feed's format alone, not on the feed it
+    is in, so an article in the site feed and in a dozen tag feeds is built by feedgen once
+    per format and copied into the others. An element is kept only while feeds still to
+    be rendered want it (``wanted``: one (format, item) per feed that has the item), so
+    memory holds the entries in flight, not every article's; an entry not wanted again, or
+    not counted (a fit_to_budget retry, a render_feed without a plan), is not kept.
+    """
+
+    def __init__(self, wanted: Iterable[tuple[str, FeedItem]] = ()) -> None:
+        self.wanted = Counter(wanted)
+        self.kept: dict[tuple[str, FeedItem], etree._Element] = {}
+
+    def __contains__(self, key: tuple[str, FeedItem]) -> bool:
+        return key in self.kept
+
+    def use(self, key: tuple[str, FeedItem], built: etree._Element | None = None) -> etree._Element:
+        """The element for one more feed: ``built`` for it, else the one kept (or a copy)."""
+        self.wanted[key] -= 1
+        last = self.wanted[key] <= 0
+        if built is None:
+            return self.kept.pop(key) if last else deepcopy(self.kept[key])
+        if not last:
+            self.kept[key] = deepcopy(built)
+        return built
+
+
 def render_feed(
-    feed_format: str, info: FeedInfo, feed_url: str, items: Sequence[FeedItem]
+    feed_format: str,
+    info: FeedInfo,
+    feed_url: str,
+    items: Sequence[FeedItem],
+    entries: EntryElements | None = None,
 ) -> bytes:
-    """Return the Atom, RSS 2.0 or JSON Feed document for items."""
+    """Return the Atom, RSS 2.0 or JSON Feed document for items.
+
+    An Atom or RSS document is feedgen's (``feed_generator``) of the feed and the items
+    that ``entries`` does not have yet, parsed; its entries are then laid out in order,
+    each one just built or a copy of one built for an earlier feed, and the tree is
+    serialised as feedgen serialises it (RSS) or re-indented (Atom, for its entry links):
+    the same tree, so the same bytes, as when feedgen writes every entry itself.
+    """
     if feed_format == "json":
         return render_json_feed(info, feed_url, items)
+    if entries is None:
+        entries = EntryElements()
+    keys = [(feed_format, item) for item in items]
+    fresh, seen = [], set()
+    for key in keys:  # a kept entry serves one place; another (no feed has two) is built
+        fresh.append(key not in entries or key in seen)
+        seen.add(key)
+    new_items = [item for item, is_new in zip(items, fresh, strict=True) if is_new]
+    generator = feed_generator(feed_format, info, feed_url, feed_updated(items), new_items)
+    if feed_format == "atom":
+        root = etree.fromstring(generator.atom_str(pretty=False))
+    else:
+        root = etree.fromstring(generator.rss_str(pretty=False))
+    parent = root if feed_format == "atom" else root.find("channel")
+    built = parent.findall(ENTRY_TAGS[feed_format])  # feedgen writes entries last
+    for element, item in zip(built, new_items, strict=True):
+        parent.remove(element)
+        if feed_format == "atom":
+            write_atom_entry_links(element, item)
+    built_elements = iter(built)
+    for key, is_new in zip(keys, fresh, strict=True):
+        parent.append(entries.use(key, next(built_elements) if is_new else None))
+    if feed_format == "atom":
+        etree.indent(root, space="  ")
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+
+
+def feed_generator(
+    feed_format: str, info: FeedInfo, feed_url: str, updated: datetime, items: Sequence[FeedItem]
+) -> FeedGenerator:
+    """feedgen's Atom or RSS model of the feed and items."""
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)  # RSS authors without email
     generator.id(feed_url)
@@ -465,7 +652,7 @@ def render_feed(
     # RSS uses the last link given as the channel <link>: the site, not the feed.
     generator.link(href=info.site_url, rel="alternate", type="text/html")
     # Also sets RSS lastBuildDate, which feedgen otherwise sets to now.
-    generator.updated(feed_updated(items))
+    generator.updated(updated)
 
     for item in items:
         entry = generator.add_entry(order="append")
@@ -484,35 +671,28 @@ def render_feed(
         for term in item.categories:
             entry.category(term=term)
 
-    if feed_format == "atom":
-        return add_atom_entry_links(generator.atom_str(pretty=False), items)
-    return generator.rss_str(pretty=True)
+    return generator
 
 
-def add_atom_entry_links(document: bytes, items: Sequence[FeedItem]) -> bytes:
-    """Write each Atom entry's links (alternate, related, enclosure) in full.
+def write_atom_entry_links(element: etree._Element, item: FeedItem) -> None:
+    """Write an Atom entry's links (alternate, related, enclosure) in full.
 
     feedgen 1.0 writes an entry's links with their href only (lkiesow/python-feedgen
     #135), which would turn the related and enclosure links into more alternates.
     """
-    root = etree.fromstring(document)
-    entries = root.findall(f"{{{ATOM_NS}}}entry")
-    for element, item in zip(entries, items, strict=True):
-        for old in element.findall(f"{{{ATOM_NS}}}link"):
-            element.remove(old)
-        links = [{"rel": "alternate", "type": "text/html", "href": item.link}]
-        if item.external_url:
-            links.append({"rel": "related", "type": "text/html", "href": item.external_url})
-        if item.image:
-            image = item.image
-            links.append({"rel": "enclosure", "type": image.media_type, "href": image.url})
-        anchor = element.find(f"{{{ATOM_NS}}}updated")
-        for attributes in links:
-            link = etree.Element(f"{{{ATOM_NS}}}link", attributes)
-            anchor.addnext(link)
-            anchor = link
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+    for old in element.findall(f"{{{ATOM_NS}}}link"):
+        element.remove(old)
+    links = [{"rel": "alternate", "type": "text/html", "href": item.link}]
+    if item.external_url:
+        links.append({"rel": "related", "type": "text/html", "href": item.external_url})
+    if item.image:
+        image = item.image
+        links.append({"rel": "enclosure", "type": image.media_type, "href": image.url})
+    anchor = element.find(f"{{{ATOM_NS}}}updated")
+    for attributes in links:
+        link = etree.Element(f"{{{ATOM_NS}}}link", attributes)
+        anchor.addnext(link)
+        anchor = link
 
 
 def render_json_feed(info: FeedInfo, feed_url: str, items: Sequence[FeedItem]) -> bytes:
@@ -876,32 +1056,48 @@ def add_feed_links(article_generator) -> None:
 # --- writing -----------------------------------------------------------------------------------
 
 
-class FeedWriter:
-    """Writes feeds under the output folder, each within the byte budget, and remembers them."""
+@dataclass(frozen=True)
+class FeedJob:
+    """Feeds to write, one per link (format), all of the same entries."""
 
-    def __init__(self, output_path: str, plan: FeedPlan) -> None:
+    group: str  # where OPML lists them: site, digests, categories or tags
+    info: FeedInfo
+    links: Sequence[FeedLink]
+    items: Sequence[FeedItem]
+
+
+class FeedWriter:
+    """Writes feeds under the output folder, each within the byte budget, and remembers them.
+
+    ``entries`` carries entry XML from one feed to the next (EntryElements).
+    """
+
+    def __init__(
+        self, output_path: str, plan: FeedPlan, entries: EntryElements | None = None
+    ) -> None:
         self.output_path = output_path
         self.plan = plan
+        self.entries = entries if entries is not None else EntryElements()
         self.written: dict[str, list[FeedLink]] = {}
         self.paths: set[str] = set()
 
-    def write(
-        self, group: str, info: FeedInfo, links: Sequence[FeedLink], items: Sequence[FeedItem]
-    ) -> None:
+    def write(self, job: FeedJob) -> None:
         """Render and write one feed per link (format), all of the same entries."""
-        for link in links:
+        for link in job.links:
             if link.path in self.paths:
                 raise FeedError(f"two feeds would be written to {link.path}: check FEEDS_* paths")
             self.paths.add(link.path)
             document = fit_to_budget(
-                lambda chosen, link=link: render_feed(link.format, info, link.url, chosen),
-                items,
+                lambda chosen, link=link: render_feed(
+                    link.format, job.info, link.url, chosen, self.entries
+                ),
+                job.items,
                 self.plan.max_bytes,
                 link.path,
                 lambda html, link=link: written_size(link.format, html),
             )
             write_file(self.output_path, link.path, document)
-            self.written.setdefault(group, []).append(link)
+            self.written.setdefault(job.group, []).append(link)
 
 
 def write_file(output_path: str, relative_path: str, document: bytes) -> None:
@@ -917,7 +1113,12 @@ def load_site_outlets(settings: Mapping) -> tuple[Outlet, ...]:
 
 
 def write_feeds(article_generator, writer=None) -> None:
-    """article_writer_finalized: write every configured feed, then the OPML list."""
+    """article_writer_finalized: write every configured feed, then the OPML list.
+
+    1. Make one entry per article and issue; 2. choose every feed's entries (site,
+    digests, categories, tags); 3. render and write them in that order, each entry's XML
+    built once per format (EntryElements, told which feeds want it); 4. write the OPML.
+    """
     settings = article_generator.settings
     if not plugin_enabled(settings):
         return
@@ -926,16 +1127,16 @@ def write_feeds(article_generator, writer=None) -> None:
         return
     site_url = plan.site_url
     outlets = load_site_outlets(settings)
-    feeds = FeedWriter(article_generator.output_path, plan)
 
+    # 1. One entry per article, shared by the site feed and every tag and category feed.
     articles = [*article_generator.articles, *article_generator.translations]
-    # One entry per article, shared by the site feed and every tag and category feed.
     entries = {
         id(article): item_from_article(article, site_url, settings, outlets) for article in articles
     }
-    items = select_items(entries.values(), plan.max_items)
-    feeds.write("site", plan.info, plan.site_links(), items)
 
+    # 2. Every feed's entries.
+    site_items = select_items(entries.values(), plan.max_items)
+    jobs = [FeedJob("site", plan.info, plan.site_links(), site_items)]
     context = article_generator.context
     if plan.digest and "digests" in context:
         published = [issue for issue in context["digests"] if not issue.draft]
@@ -946,13 +1147,25 @@ def write_feeds(article_generator, writer=None) -> None:
         digest_info = replace(
             plan.info, title=plan.titled("Digests"), site_url=join_site_url(site_url, archive)
         )
-        feeds.write("digests", digest_info, plan.digest_links(archive), digest_items)
-
+        jobs.append(FeedJob("digests", digest_info, plan.digest_links(archive), digest_items))
     categories = getattr(article_generator, "categories", None) or []
-    write_taxonomy_feeds(feeds, "categories", plan.category, categories, entries)
+    jobs += taxonomy_feed_jobs(plan, "categories", plan.category, categories, entries)
     tags = getattr(article_generator, "tags", None) or {}
-    write_taxonomy_feeds(feeds, "tags", plan.tag, tags.items(), entries)
+    jobs += taxonomy_feed_jobs(plan, "tags", plan.tag, tags.items(), entries)
 
+    # 3. Render and write them.
+    wanted = (
+        (link.format, item)
+        for job in jobs
+        for link in job.links
+        if link.format in ENTRY_TAGS
+        for item in job.items
+    )
+    feeds = FeedWriter(article_generator.output_path, plan, EntryElements(wanted))
+    for job in jobs:
+        feeds.write(job)
+
+    # 4. The OPML list of what was written.
     if plan.opml_path:
         groups = [
             (plan.site_title or "Site", feeds.written.get("site", [])),
@@ -964,17 +1177,17 @@ def write_feeds(article_generator, writer=None) -> None:
         write_file(article_generator.output_path, plan.opml_path, render_opml(title, groups))
 
 
-def write_taxonomy_feeds(
-    feeds: FeedWriter,
+def taxonomy_feed_jobs(
+    plan: FeedPlan,
     group: str,
     targets: Sequence[tuple[str, str]],
     terms: Iterable[tuple[object, Sequence]],
     entries: Mapping[int, FeedItem],
-) -> None:
-    """One feed per format for each tag or category, in slug order."""
+) -> list[FeedJob]:
+    """The feeds of each tag or category, in slug order."""
     if not targets:
-        return
-    plan = feeds.plan
+        return []
+    jobs = []
     for term, articles in sorted(terms, key=lambda pair: pair[0].slug):
         if not term.slug:
             logger.warning("%r has no slug (no letters or digits): no feed for it", term.name)
@@ -988,7 +1201,8 @@ def write_taxonomy_feeds(
             # Not the term's name: readers render RSS <description> as HTML.
             site_url=links[0].html_url,
         )
-        feeds.write(group, info, links, select_items(chosen.values(), plan.max_items))
+        jobs.append(FeedJob(group, info, links, select_items(chosen.values(), plan.max_items)))
+    return jobs
 
 
 def register() -> None:
