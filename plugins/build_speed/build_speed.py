@@ -95,40 +95,49 @@ def in_date_order(articles: Iterable, dates: list, positions: Mapping[int, list[
 # 1. Tag, category and author pages: Pelican 4.12's methods, but for `dates`.
 
 
+def write_term_pages(self, write, terms, kind: str) -> None:
+    """Pelican 4.12's loop over tag, category or author pages (`kind`: the template and
+    the variable name), each term's `dates` found by position instead of by scanning."""
+    positions = date_positions(self.dates)
+    template = self.get_template(kind)
+    label = kind.capitalize()
+    for term, articles in terms:
+        dates = in_date_order(articles, self.dates, positions)
+        try:
+            write(
+                term.save_as,
+                template,
+                self.context,
+                url=term.url,
+                **{kind: term},
+                articles=articles,
+                dates=dates,
+                template_name=kind,
+                blog=True,
+                page_name=term.page_name,
+                all_articles=self.articles,
+            )
+        except FileOverwriteFailedError:
+            if not term.slug:
+                logger.info(
+                    f'{label} "%s" has an invalid slug; skipping writing {kind} page...',
+                    term,
+                    extra={"limit_msg": f"Further {PLURALS[kind]} with invalid slugs."},
+                )
+                continue
+            logger.error(f'Failed to write {label} page for "%s".', term)
+            raise
+
+
+PLURALS = {"tag": "tags", "category": "categories", "author": "authors"}
+
+
 @functools.wraps(PELICAN_GENERATE_TAGS)
 def generate_tags(self, write):
     """Generate Tags pages."""
     if not plugin_enabled(self.settings):
         return PELICAN_GENERATE_TAGS(self, write)
-    positions = date_positions(self.dates)
-    tag_template = self.get_template("tag")
-    for tag, articles in self.tags.items():
-        dates = in_date_order(articles, self.dates, positions)
-        try:
-            write(
-                tag.save_as,
-                tag_template,
-                self.context,
-                tag=tag,
-                url=tag.url,
-                articles=articles,
-                dates=dates,
-                template_name="tag",
-                blog=True,
-                page_name=tag.page_name,
-                all_articles=self.articles,
-            )
-        except FileOverwriteFailedError:
-            if not tag.slug:
-                logger.info(
-                    'Tag "%s" has an invalid slug; skipping writing tag page...',
-                    tag,
-                    extra={"limit_msg": "Further tags with invalid slugs."},
-                )
-                continue
-            else:
-                logger.error('Failed to write Tag page for "%s".', tag)
-                raise
+    return write_term_pages(self, write, self.tags.items(), "tag")
 
 
 @functools.wraps(PELICAN_GENERATE_CATEGORIES)
@@ -136,35 +145,7 @@ def generate_categories(self, write):
     """Generate category pages."""
     if not plugin_enabled(self.settings):
         return PELICAN_GENERATE_CATEGORIES(self, write)
-    positions = date_positions(self.dates)
-    category_template = self.get_template("category")
-    for cat, articles in self.categories:
-        dates = in_date_order(articles, self.dates, positions)
-        try:
-            write(
-                cat.save_as,
-                category_template,
-                self.context,
-                url=cat.url,
-                category=cat,
-                articles=articles,
-                dates=dates,
-                template_name="category",
-                blog=True,
-                page_name=cat.page_name,
-                all_articles=self.articles,
-            )
-        except FileOverwriteFailedError:
-            if not cat.slug:
-                logger.info(
-                    'Category "%s" has an invalid slug; skipping writing category page...',
-                    cat,
-                    extra={"limit_msg": "Further categories with invalid slugs."},
-                )
-                continue
-            else:
-                logger.error('Failed to write Category page for "%s".', cat)
-                raise
+    return write_term_pages(self, write, self.categories, "category")
 
 
 @functools.wraps(PELICAN_GENERATE_AUTHORS)
@@ -172,35 +153,7 @@ def generate_authors(self, write):
     """Generate Author pages."""
     if not plugin_enabled(self.settings):
         return PELICAN_GENERATE_AUTHORS(self, write)
-    positions = date_positions(self.dates)
-    author_template = self.get_template("author")
-    for aut, articles in self.authors:
-        dates = in_date_order(articles, self.dates, positions)
-        try:
-            write(
-                aut.save_as,
-                author_template,
-                self.context,
-                url=aut.url,
-                author=aut,
-                articles=articles,
-                dates=dates,
-                template_name="author",
-                blog=True,
-                page_name=aut.page_name,
-                all_articles=self.articles,
-            )
-        except FileOverwriteFailedError:
-            if not aut.slug:
-                logger.info(
-                    'Author "%s" has an invalid slug; skipping writing author page...',
-                    aut,
-                    extra={"limit_msg": "Further authors with invalid slugs."},
-                )
-                continue
-            else:
-                logger.error('Failed to write Author page for "%s".', aut)
-                raise
+    return write_term_pages(self, write, self.authors, "author")
 
 
 # 2. Period archives: Pelican 4.12's method, but for each period's `articles`.
