@@ -23,15 +23,15 @@ publish workflow keeps it), a build to fill the cache, then one new article (the
 is written and the build timed. `--verify` then builds the same content cold and counts
 the files that differ from the add-one build's output.
 
-Every build runs in a child process of its own, with PYTHONHASHSEED=0: Pelican reads the
-content files into a set, so same-date articles are listed in an order that follows
-string hashes, and two processes with other seeds write other listings. Wall and CPU time
-(user + system, from `os.wait4`, Pagefind included); memory sampled from /proc every
-0.05 s: each process's own peak (VmHWM) and the largest sum of the tree's resident sets
-(Pagefind runs while the Pelican process still holds its memory). Ours runs through a
-small driver around `tasks.py build` that times the Pagefind step apart (it starts
-once the article pages are written and runs beside the rest of the build). Times are
-medians of `--repeats`; memory is the largest.
+Every build runs in a child process of its own, with PYTHONHASHSEED=0 (plain Pelican
+reads the content files into a set, so its same-date articles are listed in an order
+that follows string hashes; ours breaks those ties by path, ARTICLE_ORDER_BY in
+pelicanconf). Wall and CPU time (user + system, from `os.wait4`, Pagefind included);
+memory sampled from /proc every 0.05 s: each process's own peak (VmHWM) and the largest
+sum of the tree's resident sets (Pagefind runs while the Pelican process still holds its
+memory). Ours runs through a small driver around `tasks.py build` that times the
+Pagefind step apart (it starts once the article pages are written and runs beside the
+rest of the build). Times are medians of `--repeats`; memory is the largest.
 
 The body text comes from a vocabulary of about 400 words and a few hundred names, so the
 search index holds far fewer distinct words than real news would give it.
