@@ -8,10 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import build_pelican_site, write_content
+from conftest import ROOT, build_pelican_site, write_content
 from pelican.readers import MarkdownReader
-
-import tasks  # noqa: F401 (the project's import path, as the build has it)
+from pelican.settings import read_settings
 
 ARTICLES = {
     f"articles/2024/0{month}/story-{n}.md": (
@@ -25,10 +24,7 @@ PARALLEL = {"READ_PROCESSES": 2, "READ_PARALLEL_MIN_FILES": 1}
 
 
 def plugins(with_parallel: bool) -> list[str]:
-    from conftest import ROOT
-    from pelican.settings import read_settings
-
-    listed = [p for p in read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]]
+    listed = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
     listed = [p for p in listed if p != "parallel_read"]
     return ["parallel_read", *listed] if with_parallel else listed
 
