@@ -74,6 +74,7 @@ THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "build_speed",
+    "render_cache",
     "feeds",
     "safe_html",
     "redirects",

@@ -1,0 +1,368 @@
+"""What a build keeps for the next one: the shared parts of Broadsheet's build caches.
+
+A build keeps anything only when Pelican's content cache is on (``CACHE_CONTENT`` and
+``LOAD_CONTENT_CACHE``, which publishconf.py sets when ``BROADSHEET_CONTENT_CACHE`` names
+a folder, as the publish workflow does). Every cache then lives in a folder of its own
+under ``CACHE_PATH``, so the one folder the workflow keeps between runs holds them all.
+Without the content cache every build is cold and nothing here is written.
+
+Two kinds of store:
+
+- ``Memo``: a pickled dict from a key (a content hash, say) to a computed value, for work
+  done per article (its reading for the tagger, its vector for related stories). A build
+  marks what it used; ``save`` keeps only that, so deleted articles leave with the next
+  build and the file does not grow for ever.
+- ``FileStore``: finished output files (a rendered page, a feed) by their path in the
+  output folder, each with the key of everything that went into it. When this build's
+  key for a path is the stored one, the stored file is linked (else copied) into the
+  output instead of being made again. Each entry records its size and modification time
+  when stored: a file changed since (by anything writing into the output in place)
+  is not reused.
+
+Every key includes ``code_version()``: a hash of Broadsheet's own code, its theme, its
+settings files and the versions of the packages that render. Any change to those starts
+every cache afresh (the workflow's cache key already follows the same files).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import os
+import pickle
+import shutil
+from collections.abc import Hashable, Mapping
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+CODE_GLOBS = ("broadsheet/*.py", "plugins/*/*.py", "theme/templates/*", "*conf.py")
+PACKAGES = ("pelican", "jinja2", "markupsafe", "markdown", "feedgen", "lxml", "beautifulsoup4")
+PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+def cache_folder(settings: Mapping, name: str) -> Path | None:
+    """``CACHE_PATH/<name>`` when the build keeps caches, else None (a cold build)."""
+    if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE")):
+        return None
+    return Path(settings["CACHE_PATH"]) / name
+
+
+@cache
+def code_version() -> str:
+    """A hash of the code, theme and settings files and the rendering packages' versions."""
+    digest = hashlib.sha256()
+    for pattern in CODE_GLOBS:
+        for path in sorted(REPO.glob(pattern)):
+            digest.update(str(path.relative_to(REPO)).encode())
+            digest.update(path.read_bytes())
+    for package in PACKAGES:
+        try:
+            digest.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package}=none".encode())
+    return digest.hexdigest()
+
+
+def digest_of(*parts: Any) -> str:
+    """A short stable hash of strings, bytes and (by repr) anything else."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, bytes):
+            digest.update(part)
+        elif isinstance(part, str):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+        else:
+            digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def load_kept(path: Path) -> dict:
+    """The dict a cache file holds, or an empty one when the file is missing, cannot be
+    read (truncated, not a pickle) or was written by another code version."""
+    try:
+        with path.open("rb") as handle:
+            version, kept = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        return {}
+    return kept if version == code_version() and isinstance(kept, dict) else {}
+
+
+def place(stored: Path, target: Path) -> None:
+    """Put a file at `target` (replacing whatever is there): a hard link, or a copy where
+    the two folders are on different file systems."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+    try:
+        os.link(stored, target)
+    except OSError:
+        shutil.copyfile(stored, target)
+
+
+class Memo:
+    """A dict kept between builds in one pickle file, pruned to what the last build used.
+
+    The file is read whole at ``load`` and written whole at ``save``; a file that cannot
+    be read (missing, truncated, from another code version) is an empty memo."""
+
+    def __init__(self, folder: Path | None, name: str) -> None:
+        self.path = folder / f"{name}.pickle" if folder else None
+        self.entries: dict[Hashable, Any] = {}
+        self.used: set[Hashable] = set()
+        self.changed = False
+        if self.path:
+            self.entries = load_kept(self.path)
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        if key in self.entries:
+            self.used.add(key)
+            return self.entries[key]
+        return default
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self.entries
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self.entries[key] = value
+        self.used.add(key)
+        self.changed = True
+
+    def save(self) -> None:
+        """Keep what this build used, and write the file if anything changed."""
+        if self.path is None:
+            return
+        if set(self.entries) != self.used:
+            self.entries = {key: self.entries[key] for key in self.used if key in self.entries}
+            self.changed = True
+        if self.changed or not self.path.is_file():
+            data = pickle.dumps((code_version(), self.entries), protocol=PICKLE_PROTOCOL)
+            write_atomically(self.path, data)
+            self.changed = False
+
+
+class FileStore:
+    """Finished output files kept between builds, by their path in the output folder.
+
+    ``reuse(name, key, target)`` puts the stored file at `target` when its key is `key`
+    (and it is intact) and says whether it did; ``keep(name, key, source)`` stores the
+    file this build just wrote. ``save`` drops the files this build did not ask for and
+    writes the index."""
+
+    INDEX = "index.pickle"
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.files = folder / "files" if folder else None
+        self.index: dict[str, tuple[str, int, int]] = {}  # name -> (key, size, mtime_ns)
+        self.used: set[str] = set()
+        self.reused = 0
+        self.kept = 0
+        if folder:
+            self.index = load_kept(folder / self.INDEX)
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def reuse(self, name: str, key: str, target: Path) -> bool:
+        """Put the stored `name` at `target` if it was made from `key`; True if done."""
+        stored = self.stored(name, key)
+        if stored is None:
+            return False
+        place(stored, target)
+        return True
+
+    def stored(self, name: str, key: str) -> Path | None:
+        """The stored file `name` if it was made from `key` and is intact, else None."""
+        if self.files is None:
+            return None
+        self.used.add(name)
+        entry = self.index.get(name)
+        if entry is None or entry[0] != key:
+            return None
+        stored = self.files / name
+        try:
+            status = stored.stat()
+        except OSError:
+            return None
+        if (status.st_size, status.st_mtime_ns) != entry[1:]:
+            return None  # changed since it was stored: make it again
+        self.reused += 1
+        return stored
+
+    def keep(self, name: str, key: str, source: Path) -> None:
+        """Store the file this build wrote at `source` as `name`, made from `key`."""
+        if self.files is None:
+            return
+        self.used.add(name)
+        stored = self.files / name
+        place(source, stored)
+        status = stored.stat()
+        self.index[name] = (key, status.st_size, status.st_mtime_ns)
+        self.kept += 1
+
+    def save(self) -> None:
+        """Drop what this build did not ask for; write the index."""
+        if self.folder is None:
+            return
+        for name in set(self.index) - self.used:
+            del self.index[name]
+            with contextlib.suppress(FileNotFoundError):
+                (self.files / name).unlink()
+        data = pickle.dumps((code_version(), self.index), protocol=PICKLE_PROTOCOL)
+        write_atomically(self.folder / self.INDEX, data)
+
+
+# --- fingerprints of Pelican's contents -------------------------------------------------
+
+# Attributes that are not the content's own: the build's whole context and settings
+# (settings are in every page key once, through the caller's site key).
+NOT_OWN = frozenset({"_context", "settings", "_summary_cache"})
+
+
+class Fingerprints:
+    """Stable hashes of Pelican contents (articles, pages, digests), made once per build.
+
+    ``of(content)`` covers every attribute the content carries (its text, metadata, URL,
+    tags, category, and what plugins set: related stories, digests, source page…), with
+    each content it refers to (a related story, a digest) by that content's ``shallow``
+    hash. ``shallow(content)`` is the same over its own attributes, with contents it
+    refers to by their source path and URL only, and without ``shallow_skip`` (by
+    default its related stories, which no page shows beside another story).
+
+    Values are taken apart by type (dates by ISO form, tags by name and URL, functions
+    and classes by name, dataclasses, mappings and sequences element by element);
+    a dataclass met again inside itself as a mark (its fields are in the hash already);
+    anything else by type and ``repr``, which for
+    an object without its own ``repr`` includes its address, so such a value never
+    matches and its page is always made again: a miss, never a stale page."""
+
+    def __init__(self, shallow_skip: frozenset[str] = frozenset({"related_stories"})) -> None:
+        self.shallow_skip = shallow_skip
+        self._of: dict[int, str] = {}
+        self._shallow: dict[int, tuple[str, list]] = {}  # id -> (hash, contents it names)
+        self._keep: list = []  # the contents hashed, so their ids stay theirs
+        self._active: set[int] = set()  # the dataclasses being taken apart
+
+    def of(self, content) -> str:
+        """The content's own hash with every content it refers to by their ``shallow``."""
+        found = self._of.get(id(content))
+        if found is None:
+            own, named = self._own(content)
+            skipped = [
+                (name, self.value(value))
+                for name, value in sorted(vars(content).items())
+                if name in self.shallow_skip
+            ]
+            found = digest_of(own, skipped, [self.shallow(each) for each in named])
+            self._of[id(content)] = found
+        return found
+
+    def shallow(self, content) -> str:
+        """The content's own attributes, the contents it refers to by path and URL."""
+        return self._own(content)[0]
+
+    def _own(self, content) -> tuple[str, list]:
+        found = self._shallow.get(id(content))
+        if found is None:
+            named: list = []
+
+            def reference(other) -> tuple:
+                named.append(other)
+                return self._nested_reference(other)
+
+            digest = hashlib.blake2b(type(content).__name__.encode(), digest_size=16)
+            for name, value in sorted(vars(content).items()):
+                if name in NOT_OWN or name in self.shallow_skip:
+                    continue
+                digest.update(name.encode())
+                if isinstance(value, str):  # the body, mostly: hashed as it is
+                    digest.update(b"\x1es")
+                    digest.update(value.encode("utf-8", "surrogatepass"))
+                else:
+                    digest.update(b"\x1ev")
+                    digest.update(
+                        repr(self.value(value, reference)).encode("utf-8", "surrogatepass")
+                    )
+                digest.update(b"\x1f")
+            found = self._shallow[id(content)] = (digest.hexdigest(), named)
+            self._keep.append(content)
+        return found
+
+    def _nested_shallow(self, content) -> tuple:
+        return ("content", self.shallow(content))
+
+    @staticmethod
+    def _nested_reference(content) -> tuple:
+        return ("content", getattr(content, "source_path", None), _url(content))
+
+    def value(self, value, nested=None) -> Any:
+        """`value` as plain data, contents in it by `nested` (default: shallow hash)."""
+        if value is None or isinstance(value, SIMPLE):
+            return value
+        content, url_wrapper = pelican_kinds()
+        if isinstance(value, content):
+            return (nested or self._nested_shallow)(value)
+        if isinstance(value, url_wrapper):
+            return ("term", type(value).__name__, value.name, value.slug, value.url)
+        if isinstance(value, (list, tuple)):
+            return tuple([self.value(item, nested) for item in value])
+        if isinstance(value, Mapping):
+            return tuple(sorted((repr(k), self.value(v, nested)) for k, v in value.items()))
+        if hasattr(value, "isoformat"):
+            return ("time", value.isoformat(), str(getattr(value, "tzinfo", None)))
+        if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
+            return ("callable", getattr(value, "__module__", None), value.__qualname__)
+        if dataclasses.is_dataclass(value):
+            if id(value) in self._active:  # a link back (an issue's next one's previous)
+                return ("cycle", type(value).__name__)
+            self._active.add(id(value))
+            try:
+                return (
+                    type(value).__name__,
+                    tuple(
+                        (field.name, self.value(getattr(value, field.name), nested))
+                        for field in dataclasses.fields(value)
+                    ),
+                )
+            finally:
+                self._active.discard(id(value))
+        if isinstance(value, (set, frozenset)):
+            return tuple(sorted(repr(self.value(item, nested)) for item in value))
+        return (type(value).__name__, repr(value))
+
+
+SIMPLE = (str, bytes, bool, int, float)
+
+
+@cache
+def pelican_kinds() -> tuple[type, type]:
+    """Pelican's content and URL-wrapper (tag, category, author) classes."""
+    from pelican.contents import Content
+    from pelican.urlwrappers import URLWrapper
+
+    return Content, URLWrapper
+
+
+def _url(content) -> str | None:
+    try:
+        return content.url
+    except Exception:  # a content without a URL setting (a static file, say)
+        return None
