@@ -94,6 +94,7 @@ from pelican.generators import Generator
 from pelican.utils import set_date_tzinfo, strftime
 
 from broadsheet.digests import (
+    ArticleIndex,
     ArticleRef,
     Digest,
     DigestError,
@@ -341,7 +342,7 @@ class HtmlRenderer:
 
 def make_issue(
     digest: Digest,
-    articles: Sequence[ArticleRef],
+    articles: ArticleIndex,
     by_path: Mapping[str, object],
     options: DigestSettings,
     settings: Mapping,
@@ -429,7 +430,7 @@ def build_issues(article_generator, options: DigestSettings) -> list[Issue]:
     digests, errors = read_digests(options)
     digests = chosen_digests(digests, options)
     contents = sorted(every_article(article_generator), key=source_path)
-    articles = [article_ref(article) for article in contents]
+    articles = ArticleIndex([article_ref(article) for article in contents])
     for digest in digests:
         errors += reference_errors(digest, articles)
     if errors:
