@@ -12,6 +12,7 @@ import http.server
 import json
 import logging
 import os
+import shutil
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ from urllib.parse import quote
 
 import click
 
+from broadsheet.buildcache import cache_folder
 from broadsheet.digests import (
     GROUPINGS,
     ArticleRef,
@@ -317,6 +319,7 @@ def run_pelican(
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(collector)
     search = _SearchStep(settings, target)
+    clearing = _clear_output_beside_build(settings, target)
     try:
         with search.connected():
             Pelican(settings).run()
@@ -325,6 +328,8 @@ def run_pelican(
         raise BuildError(f"build failed: {error.__class__.__name__}: {error}") from error
     finally:
         pelican_logger.removeHandler(collector)
+        if clearing is not None:
+            clearing.join()
     if collector.messages:
         search.stop()
         shown = "; ".join(collector.messages[:5])
@@ -334,15 +339,45 @@ def run_pelican(
     return target
 
 
+def _clear_output_beside_build(settings: dict, target: Path) -> threading.Thread | None:
+    """DELETE_OUTPUT_DIRECTORY (publishconf), with the deleting done beside the build.
+
+    Pelican deletes the old output before it starts; at 10,000 articles that is some
+    35,000 files and one to several seconds of nothing else. Here the old files are
+    moved (renamed, on the same file system) into a hidden folder beside the output,
+    deleted by a thread while the build runs, and the build waits for it at the end.
+    Pelican then finds only what OUTPUT_RETENTION keeps. A name that cannot be moved is
+    left where it is, for Pelican to delete as it always does."""
+    if not settings.get("DELETE_OUTPUT_DIRECTORY") or not target.is_dir():
+        return None
+    keep = set(settings.get("OUTPUT_RETENTION") or ())
+    trash = target.parent / f".{target.name}.deleting-{os.getpid()}"
+    try:
+        trash.mkdir()
+    except OSError:
+        return None
+    for entry in os.scandir(target):
+        if entry.name not in keep:
+            try:
+                os.rename(entry.path, trash / entry.name)
+            except OSError:
+                continue
+    clearing = threading.Thread(target=shutil.rmtree, args=(trash, True), daemon=True)
+    clearing.start()
+    return clearing
+
+
 class _SearchStep:
-    """The Pagefind index (broadsheet.search) of a build with SEARCH_INDEX on.
+    """The search index (broadsheet.search) of a build with SEARCH_INDEX on.
 
     Pagefind reads only the article pages (article_glob), and Pelican has written them
     all when `article_writer_finalized` fires; the feeds, redirects, tag-free pages and
-    static files still to come are not what it reads. So it starts then, in its own
-    process, on the other core, and the build waits for it only at the end; a build
-    that fails stops it, leaving no index. A build that never sends the signal (no
-    ArticlesGenerator) starts it at the end.
+    static files still to come are not what it reads. So the index starts then, in a
+    thread of its own that runs Pagefind once per year, one run after another, on the
+    other core, and the build waits for it only at the end; a build that fails stops it,
+    leaving no index. A build that never sends the signal (no ArticlesGenerator), or whose
+    index reads every page (no article_glob), starts it at the end. With the build caches
+    on, the years whose article pages are unchanged keep their bundles (cache/search).
     """
 
     def __init__(self, settings: dict, output: Path) -> None:
@@ -350,11 +385,16 @@ class _SearchStep:
         self.output = output
         self.language = settings.get("DEFAULT_LANG")
         self.glob = article_glob(settings.get("ARTICLE_SAVE_AS"))
+        self.cache = cache_folder(settings, "search")
         self.running = None
 
     def start(self, _sender=None, **_signal) -> None:
         if self.enabled and self.running is None:
-            self.running = start_index(self.output, self.language, self.glob)
+            self.running = start_index(self.output, self.language, self.glob, self.cache)
+
+    def start_early(self, _sender=None, **_signal) -> None:
+        if self.glob is not None:  # the pages still to come are not what it reads
+            self.start()
 
     @contextmanager
     def connected(self):
@@ -365,11 +405,11 @@ class _SearchStep:
         # before their own article_writer_finalized work (the feeds) and overlaps it; in
         # a process that built before (serve), after it. Either way it overlaps the
         # pages, the plugins' generators and the static files.
-        signals.article_writer_finalized.connect(self.start, weak=False)
+        signals.article_writer_finalized.connect(self.start_early, weak=False)
         try:
             yield
         finally:
-            signals.article_writer_finalized.disconnect(self.start)
+            signals.article_writer_finalized.disconnect(self.start_early)
 
     def stop(self) -> None:
         if self.running is not None:
@@ -377,7 +417,7 @@ class _SearchStep:
             self.running = None
 
     def finish(self):
-        """Wait for the index; BuildError (one line) if Pagefind failed."""
+        """Wait for the index; BuildError (one line) if it failed."""
         self.start()
         if self.running is None:
             return None

@@ -554,21 +554,20 @@ def ours_build(content: Path, output: Path, work: Path, cache: Path | None, name
 
 
 def drive_ours(content: str, output: str, report: str) -> None:
-    """In the child: run `tasks.py build --publish`, timing the Pagefind step apart."""
-    import resource
-
+    """In the child: run `tasks.py build --publish`, timing the search step apart."""
     import tasks
 
     times = {"search_seconds": 0.0, "search_cpu_seconds": 0.0}
     finish_index = tasks.finish_index
 
     def timed_finish_index(running):
-        # Pagefind starts once the article pages are written and runs beside the rest
-        # of the build: its seconds are its own run's, start to exit.
+        # The search step starts once the article pages are written and runs beside the
+        # rest of the build: its seconds are the whole step's, start to its last file
+        # (every year's Pagefind run, the reading of pages and the cache), and its CPU
+        # seconds its own thread's and its Pagefind runs'.
         result = finish_index(running)
         times["search_seconds"] = result.seconds
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # Pagefind, the only child
-        times["search_cpu_seconds"] = usage.ru_utime + usage.ru_stime
+        times["search_cpu_seconds"] = result.cpu_seconds
         return result
 
     tasks.finish_index = timed_finish_index

@@ -4,7 +4,8 @@
     .venv/bin/python bench/search_index.py --generate 2000  # 2,000 fictional articles
 
 Builds the site with Pelican into a temporary folder (not timed), then runs the index
-step alone `--repeats` times and prints its wall time (median) and the size of
+step alone `--repeats` times, without the build caches (every year's bundle made, one
+Pagefind run after another), and prints its wall time (median) and the size of
 output/pagefind/ (every file, in bytes).
 """
 
@@ -122,7 +123,10 @@ def main() -> None:
             times.append(index.seconds)
         files, size = folder_bytes(output / SEARCH_FOLDER)
         print(f"site: {content if not args.generate else f'{args.generate} generated articles'}")
-        print(f"HTML pages in the build: {pages}; pages indexed: {index.pages}")
+        print(
+            f"HTML pages in the build: {pages}; pages indexed: {index.pages}"
+            f" in {len(index.bundles)} bundle(s): {', '.join(index.bundles)}"
+        )
         print(f"index time, wall, median of {args.repeats}: {statistics.median(times):.2f} s")
         print(f"output/{SEARCH_FOLDER}/: {files} files, {size:,} bytes")
 

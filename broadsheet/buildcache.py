@@ -176,6 +176,9 @@ class FileStore:
         self.kept = 0
         if folder:
             self.index = load_kept(folder / self.INDEX)
+        # Files no index lists (from another code version, or a build that failed before
+        # its index was written) are swept out at `save`.
+        self.sweep = bool(folder) and not self.index and self.files.is_dir()
 
     @property
     def enabled(self) -> bool:
@@ -226,6 +229,10 @@ class FileStore:
             del self.index[name]
             with contextlib.suppress(FileNotFoundError):
                 (self.files / name).unlink()
+        if self.sweep:
+            for path in [p for p in self.files.rglob("*") if not p.is_dir()]:
+                if path.relative_to(self.files).as_posix() not in self.index:
+                    path.unlink()
         data = pickle.dumps((code_version(), self.index), protocol=PICKLE_PROTOCOL)
         write_atomically(self.folder / self.INDEX, data)
 

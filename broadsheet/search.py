@@ -1,33 +1,98 @@
-"""The site's search index: Pagefind run over a built site, the build's last step.
+"""The site's search index: Pagefind over a built site's article pages, one bundle a year.
 
-Pagefind (PyPI `pagefind-bin`, which ships the binary; nothing is downloaded) reads
-the article pages of the output folder (the files ARTICLE_SAVE_AS can name: `article_glob`;
-tag, archive, digest and draft pages are never read), indexes only what the theme marks
-`data-pagefind-body` (article bodies), and writes its index and UI into
-`<output>/pagefind/`. Reading only the article pages costs Pagefind a quarter less time
-and memory on a large site than reading every page (docs/PERFORMANCE.md).
+Pagefind (PyPI `pagefind-bin`, which ships the binary; nothing is downloaded) reads the
+article pages of the output folder (the files ARTICLE_SAVE_AS can name: `article_glob`;
+tag, archive, digest and draft pages are never read) and indexes only what the theme marks
+`data-pagefind-body` (article bodies). Reading only the article pages costs Pagefind a
+quarter less time and memory on a large site than reading every page (docs/PERFORMANCE.md).
+
+Sharded. Pagefind has no incremental mode, and one run over every article takes time and
+memory that grow with the site (~17 s and 1.9 GB at 10,000 articles). So the index is
+split by the article pages' first folder, the year ("2024/03/…"): one Pagefind run per
+year, one after another (never side by side: memory), each writing a whole bundle into
+`<output>/pagefind/<year>/`. `pagefind/shards.json` lists the bundles, newest first, and
+`pagefind/pagefind-ui.js` and `.css` are the UI's files (the same in every bundle). The
+Search page (theme/static/js/search.js) opens the first bundle and merges the others into
+it (Pagefind's `mergeIndex`): one search box, results from every year. Article pages that
+are not in folders (an ARTICLE_SAVE_AS of "{slug}.html") make one bundle, `all`. A run
+that meets no `data-pagefind-body` at all indexes whole pages, so a year none of whose
+pages carries it (only withdrawn notices, say) gets no bundle when other years' pages do,
+exactly as one run over every year would have skipped its pages.
+
+Cached. With the build caches on (`buildcache.cache_folder(settings, "search")`), every
+bundle's files are kept (`FileStore`, each file by the digest of its bytes), listed
+(`Memo`) under a key of all that its Pagefind run reads and is told: Pagefind's version,
+the options, and the relative path of every page of the year with the part of it the
+index can depend on (`indexed_part`: the page up to the end of its body, or all of it
+when anything Pagefind reads comes later). A year whose key is the last build's has its
+bundle linked back in place of a Pagefind run, so adding an article re-runs Pagefind for
+its year only, even though the related stories listed after the bodies of other years'
+articles move with it. A year that is gone leaves with the build (its bundle is no longer
+asked for); a kept file changed since is not used. Without the caches nothing is read or
+kept and every year is indexed. Either way the index is written afresh (`pagefind/` is
+emptied first), the same bytes as a cold build's.
+
+`start_index` does all of it in a thread of its own (stages numbered as in `_index`), so
+the build goes on writing the other pages; `finish_index` waits for it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
+import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
+from broadsheet.buildcache import FileStore, Memo, place
 from broadsheet.errors import BuildError
 
 SEARCH_FOLDER = "pagefind"  # in the output folder; theme/templates/search.html loads it
-TIMEOUT_SECONDS = 600
+SHARDS_FILE = "shards.json"  # in SEARCH_FOLDER: the bundles' folder names, newest first
+UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # copied into SEARCH_FOLDER from a bundle
+UNFOLDERED = "all"  # the one bundle's name when the article pages are not in folders
+MEMO_NAME = "bundles"  # the Memo in the search cache folder: key -> (file name, digest)s
+TIMEOUT_SECONDS = 600  # for each Pagefind run
+# A start tag carrying Pagefind's body mark, matched at its "<" in a lower-cased page
+# (text can hold the words only escaped: `&lt;div …`).
+BODY_MARK = b"data-pagefind-body"
+BODY_TAG = re.compile(rb"<([a-z][a-z0-9-]*)[^<>]*\sdata-pagefind-body[\s=/>]")
+# What Pagefind reads anywhere in a page, body or not: its attributes (metadata, filters,
+# sorts, another body), the first h1 (the default title) and the img after it (image).
+READ_ANYWHERE = (b"data-pagefind-", re.compile(rb"<(?:h1|img)[\s/>]"))
+# What would hide a tag from a count of a body's tags: a comment, or raw text.
+UNCOUNTABLE = re.compile(
+    rb"<!--|<!\[cdata\[|<(?:script|style|template|textarea|title|xmp|plaintext|noscript"
+    rb"|iframe|noembed|noframes)[\s/>]"
+)
+GLOB_CHARACTERS = frozenset("*?[]{}!\\")
 
 
 @dataclass(frozen=True)
 class SearchIndex:
-    folder: Path
-    pages: int  # pages indexed, all languages
-    seconds: float
+    folder: Path  # the output's SEARCH_FOLDER
+    pages: int  # pages indexed, all bundles, all languages
+    seconds: float  # wall time of the whole step, start_index to its last file
+    bundles: tuple[str, ...] = ()  # as shards.json lists them, newest first
+    rebuilt: tuple[str, ...] = ()  # the bundles Pagefind made; the others came from the cache
+    cpu_seconds: float = 0.0  # the step's thread and the Pagefind runs it waited for
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One bundle of the index: the article pages in one first folder of the site."""
+
+    name: str  # the folder (a year), and the bundle's folder in SEARCH_FOLDER
+    glob: str | None  # what Pagefind reads of the site (None: its default, every page)
+    pages: tuple[str, ...]  # the files that glob matches, relative to the site, sorted
 
 
 def pagefind_executable() -> Path:
@@ -45,6 +110,24 @@ def pagefind_executable() -> Path:
         raise BuildError(f"search index failed: {error}") from error
 
 
+def pagefind_version(executable: Path) -> str:
+    """What `pagefind --version` prints ("pagefind 1.5.2"); BuildError if it fails."""
+    try:
+        finished = subprocess.run(
+            [str(executable), "--version"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BuildError(f"search index failed: {error}") from error
+    if finished.returncode:
+        raise BuildError(_failure(finished.returncode, finished.stdout + finished.stderr))
+    return finished.stdout.strip()
+
+
 def article_glob(save_as: str | None) -> str | None:
     """The Pagefind glob of the files an ARTICLE_SAVE_AS pattern names, each {field} a
     `*` within one folder: "{date:%Y}/{date:%m}/{slug}.html" -> "*/*/*.html". None (every
@@ -56,87 +139,389 @@ def article_glob(save_as: str | None) -> str | None:
     return None if pattern in ("*.html", "") else pattern
 
 
-def index_site(output: Path, language: str | None = None, glob: str | None = None) -> SearchIndex:
-    """Run Pagefind over the built site in `output`; BuildError (one line) if it fails.
+def plan_shards(output: Path, glob: str | None) -> list[Shard]:
+    """The index's bundles: the files `glob` matches in `output` grouped by their first
+    folder, the greatest name (the newest year) first; one bundle, UNFOLDERED, for a glob
+    that names no folder. BuildError for a folder name that Pagefind would read as a glob."""
+    _, _, rest = (glob or "").partition("/")
+    if not rest:
+        pages = _matching(output, glob or "**/*.html")
+        return [Shard(UNFOLDERED, glob, pages)] if pages else []
+    folders: dict[str, list[str]] = {}
+    for page in _matching(output, glob):
+        folders.setdefault(page.split("/", 1)[0], []).append(page)
+    shards = []
+    for name in sorted(folders, reverse=True):
+        if GLOB_CHARACTERS.intersection(name):
+            raise BuildError(
+                f"search index failed: {output / name}: a folder name with glob characters"
+            )
+        shards.append(Shard(name, f"{name}/{rest}", tuple(folders[name])))
+    return shards
+
+
+def _matching(output: Path, glob: str) -> tuple[str, ...]:
+    found = (path for path in output.glob(glob) if path.is_file())
+    return tuple(sorted(path.relative_to(output).as_posix() for path in found))
+
+
+def pagefind_options(shard: Shard, language: str | None) -> list[str]:
+    """The command-line options of the shard's Pagefind run, other than the site's path."""
+    options = ["--output-subdir", f"{SEARCH_FOLDER}/{shard.name}"]
+    if shard.glob:
+        options += ["--glob", shard.glob]
+    if language:
+        options += ["--force-language", language]
+    return options
+
+
+def body_tags(lowered: bytes) -> list[re.Match]:
+    """The start tags with Pagefind's body mark in a lower-cased page."""
+    found = []
+    at = lowered.find(BODY_MARK)
+    while at != -1:
+        tag = BODY_TAG.match(lowered, lowered.rfind(b"<", 0, at))
+        if tag is not None and tag.end() > at:
+            found.append(tag)
+        at = lowered.find(BODY_MARK, at + len(BODY_MARK))
+    return found
+
+
+def indexed_part(page: bytes) -> bytes:
+    """The part of a page that Pagefind's index of it can depend on: the page up to the
+    end of its last `data-pagefind-body` element, and the rest as well when the rest holds
+    anything Pagefind reads anywhere (READ_ANYWHERE). The whole page when it has no body
+    element, or one whose end a count of its tags cannot find for certain (UNCOUNTABLE).
+
+    What follows an article's body (its tags, related stories, the footer) changes when
+    other articles are added: the related stories of some hundred articles of every year
+    move with each one (their scores shift), and their year's index with them if the key
+    held the whole page."""
+    lowered = page.lower()
+    end = 0
+    for tag in body_tags(lowered):
+        closed = _element_end(lowered, tag)
+        if closed is None:
+            return page
+        end = max(end, closed)
+    attribute, tag = READ_ANYWHERE
+    if not end or lowered.find(attribute, end) != -1 or tag.search(lowered, end):
+        return page
+    return page[:end]
+
+
+def _element_end(lowered: bytes, start: re.Match) -> int | None:
+    """Where the element whose start tag is `start` ends; None if unsure."""
+    tags = re.compile(rb"<(/?)" + re.escape(start.group(1)) + rb"(?=[\s/>])[^>]*>")
+    depth = 1
+    for tag in tags.finditer(lowered, start.end()):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return None if UNCOUNTABLE.search(lowered, start.end(), tag.start()) else tag.end()
+    return None
+
+
+def read_shard(output: Path, shard: Shard, salt: str | None) -> tuple[str | None, bool]:
+    """The shard's cache key and whether any of its pages has the body mark.
+
+    The key hashes `salt` (what Pagefind is and is told) with the relative path and
+    `indexed_part` of every page; without a salt there is no key, and reading stops at
+    the first page that carries the mark."""
+    digest = None if salt is None else hashlib.blake2b(salt.encode(), digest_size=16)
+    marked = False
+    for page in shard.pages:
+        if marked and digest is None:
+            break
+        data = (output / page).read_bytes()
+        # Any mention of the mark counts: better a year indexed than one left out.
+        marked = marked or BODY_MARK in data.lower()
+        if digest is not None:
+            part = indexed_part(data)
+            digest.update(f"\x1e{page}\x1f{len(part)}\x1f".encode("utf-8", "surrogateescape"))
+            digest.update(part)
+    return (None if digest is None else digest.hexdigest()), marked
+
+
+def index_site(
+    output: Path, language: str | None = None, glob: str | None = None, cache: Path | None = None
+) -> SearchIndex:
+    """Index the built site in `output`, a bundle per year; BuildError (one line) if it fails.
 
     With `language` (the site's DEFAULT_LANG), every page joins one index in that
     language: Pagefind would otherwise split the index by each page's `lang`, and the
     search page would find only the articles in its own language. With `glob`
-    (`article_glob`), Pagefind reads only the files it matches."""
-    return finish_index(start_index(output, language, glob))
+    (`article_glob`), Pagefind reads only the files it matches. With `cache`
+    (`buildcache.cache_folder(settings, "search")`), unchanged years are not indexed again."""
+    return finish_index(start_index(output, language, glob, cache))
+
+
+class _Stopped(BuildError):
+    """The build stopped the index (it failed elsewhere)."""
 
 
 @dataclass
-class RunningIndex:
-    """A Pagefind run started by `start_index`, for `finish_index` to wait for."""
+class _Run:
+    """A Pagefind run under way: one shard's bundle."""
 
-    output: Path
+    shard: Shard
+    key: str | None  # its cache key (None: no cache)
     process: subprocess.Popen
+    log: IO[bytes]  # what it prints: a file, where a pipe left unread could fill up
     started: float
 
+
+class RunningIndex:
+    """The index `start_index` is making, in a thread of its own: `finish_index` waits for
+    it, `stop` ends it without an index."""
+
+    def __init__(
+        self, output: Path, language: str | None, glob: str | None, cache: Path | None
+    ) -> None:
+        self.output = output
+        self.language = language
+        self.glob = glob
+        self.cache = cache
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+        self.cpu_seconds = 0.0
+        self.index: SearchIndex | None = None
+        self.error: BaseException | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()  # between starting a Pagefind run and stop()
+        self._run: _Run | None = None
+        self._thread = threading.Thread(target=self._work, name="search-index", daemon=True)
+        self._thread.start()
+
+    @property
+    def folder(self) -> Path:
+        return self.output / SEARCH_FOLDER
+
+    def wait(self) -> None:
+        self._thread.join()
+
     def stop(self) -> None:
-        """End the run without an index (the build failed)."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.communicate()
+        """End the index without one (the build failed): the Pagefind run under way is
+        killed, no other starts, and what the step wrote is removed."""
+        self._stopping.set()
+        self._kill()
+        self._thread.join()
+        _remove(self.folder)
+
+    def _work(self) -> None:
+        cpu, children = time.thread_time(), _children_cpu()
+        try:
+            self.index = self._index()
+        except OSError as error:
+            self.error = BuildError(f"search index failed: {error}")
+            self.error.__cause__ = error
+        except BaseException as error:  # raised again by finish_index, in the build's thread
+            self.error = error
+        finally:
+            self._kill()  # a run still under way when something else failed
+            self.seconds = time.perf_counter() - self.started
+            # Children's CPU counts every child this process reaped meanwhile: the build
+            # runs no other process while it writes.
+            self.cpu_seconds = time.thread_time() - cpu + _children_cpu() - children
+
+    def _index(self) -> SearchIndex:
+        """1. empty pagefind/; 2. group the pages into shards; 3. read each shard in turn
+        (its key, its marks) and 4. link its kept bundle into place, or queue it for
+        Pagefind, whose runs go one at a time while the next shards are read; 5. write
+        shards.json and the UI's files, and save the cache."""
+        # 1.
+        _remove(self.folder)
+        # 2.
+        shards = plan_shards(self.output, self.glob)
+        if not shards:
+            raise BuildError(
+                f"search index failed: no pages to index in {self.output}"
+                + (f" (none match {self.glob})" if self.glob else "")
+            )
+        executable = pagefind_executable()
+        store, memo = FileStore(self.cache), Memo(self.cache, MEMO_NAME)
+        version = pagefind_version(executable) if store.enabled else None
+        queue: deque[tuple[Shard, str | None]] = deque()
+        rebuilt: list[str] = []
+        marked, unmarked = [], []
+        for shard in shards:
+            self._check()
+            # 3.
+            salt = None
+            if version is not None:
+                salt = json.dumps([version, pagefind_options(shard, self.language)])
+            key, has_mark = read_shard(self.output, shard, salt)
+            # 4.
+            if has_mark:
+                marked.append(shard)
+                if key is None or not self._reuse(shard, key, store, memo):
+                    queue.append((shard, key))
+            else:
+                unmarked.append((shard, key))
+            self._advance(executable, queue, store, memo, rebuilt, wait=False)
+        if not marked:  # no page is marked anywhere: Pagefind indexes whole pages, all shards
+            for shard, key in unmarked:
+                if key is None or not self._reuse(shard, key, store, memo):
+                    queue.append((shard, key))
+        while self._run is not None or queue:
+            self._advance(executable, queue, store, memo, rebuilt, wait=True)
+        # 5.
+        bundles = tuple(shard.name for shard in (marked or [shard for shard, _ in unmarked]))
+        (self.folder / SHARDS_FILE).write_text(json.dumps(bundles) + "\n", encoding="utf-8")
+        for name in UI_FILES:
+            shutil.copyfile(self.folder / bundles[0] / name, self.folder / name)
+        store.save()  # what this build used of the cache, and what it added
+        memo.save()
+        pages = indexed_pages(self.folder)
+        return SearchIndex(self.folder, pages, 0.0, bundles, tuple(rebuilt))  # times: finish
+
+    def _check(self) -> None:
+        if self._stopping.is_set():
+            raise _Stopped("search index failed: stopped")
+
+    def _reuse(self, shard: Shard, key: str, store: FileStore, memo: Memo) -> bool:
+        """Link the bundle kept for `key` into place; False if any of its files is gone."""
+        files = memo.get(key)
+        if not files:
+            return False
+        kept = [store.stored(f"{shard.name}/{name}", digest) for name, digest in files]
+        if None in kept:
+            return False
+        bundle = self.folder / shard.name
+        for (name, _), stored in zip(files, kept, strict=True):
+            place(stored, bundle / name)
+        return True
+
+    def _keep(self, shard: Shard, key: str, store: FileStore, memo: Memo) -> None:
+        """Keep the bundle Pagefind just made, for `key`: each file by its own digest, so
+        a file the store holds already (most of a year's fragments, after one article
+        more) stays as it is. Replacing it would delete the old copy, and deleting
+        thousands of files costs seconds on some file systems."""
+        bundle = self.folder / shard.name
+        found = (path for path in bundle.rglob("*") if path.is_file())
+        files = []
+        for name in sorted(path.relative_to(bundle).as_posix() for path in found):
+            path = bundle / name
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            if store.stored(f"{shard.name}/{name}", digest) is None:
+                store.keep(f"{shard.name}/{name}", digest, path)
+            files.append((name, digest))
+        memo.put(key, tuple(files))
+
+    def _advance(
+        self,
+        executable: Path,
+        queue: deque[tuple[Shard, str | None]],
+        store: FileStore,
+        memo: Memo,
+        rebuilt: list[str],
+        wait: bool,
+    ) -> None:
+        """Finish the Pagefind run under way if it has ended (or, with `wait`, when it
+        does), then start the next one queued: one run at a time."""
+        run = self._run
+        if run is not None:
+            if not wait and run.process.poll() is None:
+                return
+            self._finish(run)
+            with self._lock:
+                self._run = None
+            rebuilt.append(run.shard.name)
+            if run.key is not None:
+                self._keep(run.shard, run.key, store, memo)
+        if queue:
+            self._start(executable, *queue.popleft())
+
+    def _start(self, executable: Path, shard: Shard, key: str | None) -> None:
+        command = [str(executable), "--site", str(self.output)]
+        command += pagefind_options(shard, self.language)
+        log = tempfile.TemporaryFile()  # noqa: SIM115 (open while the run is: _finish, _kill)
+        with self._lock:
+            try:
+                self._check()
+                # cwd=output: Pagefind reads a pagefind.yml/.toml/.json from its working
+                # folder, and only the project's settings may steer the build.
+                process = subprocess.Popen(
+                    command, cwd=self.output, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+                )
+            except BaseException:
+                log.close()
+                raise
+            self._run = _Run(shard, key, process, log, time.perf_counter())
+
+    def _finish(self, run: _Run) -> None:
+        """Wait for a run; BuildError (one line) if it failed."""
+        left = TIMEOUT_SECONDS - (time.perf_counter() - run.started)
+        try:
+            run.process.wait(timeout=max(left, 0))
+        except subprocess.TimeoutExpired as error:
+            raise BuildError(f"search index failed: {error}") from error
+        self._check()
+        if run.process.returncode:
+            run.log.seek(0)
+            printed = run.log.read().decode("utf-8", "replace")
+            raise BuildError(_failure(run.process.returncode, printed))
+        run.log.close()
+
+    def _kill(self) -> None:
+        """End the Pagefind run under way, if any."""
+        with self._lock:
+            run, self._run = self._run, None
+        if run is not None:
+            if run.process.poll() is None:
+                run.process.kill()
+            run.process.wait()
+            run.log.close()
 
 
-def start_index(output: Path, language: str | None = None, glob: str | None = None) -> RunningIndex:
-    """Start Pagefind over `output` in the background (as `index_site` runs it); the
-    build goes on writing other pages meanwhile. BuildError if it cannot start."""
-    output = output.resolve()
-    command = [
-        str(pagefind_executable()),
-        "--site",
-        str(output),
-        "--output-subdir",
-        SEARCH_FOLDER,
-    ]
-    if glob:
-        command += ["--glob", glob]
-    if language:
-        command += ["--force-language", language]
-    try:
-        # cwd=output: Pagefind reads a pagefind.yml/.toml/.json from its working folder,
-        # and only the project's settings may steer the build.
-        process = subprocess.Popen(
-            command,
-            cwd=output,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
-    except OSError as error:
-        raise BuildError(f"search index failed: {error}") from error
-    return RunningIndex(output, process, time.perf_counter())
+def start_index(
+    output: Path, language: str | None = None, glob: str | None = None, cache: Path | None = None
+) -> RunningIndex:
+    """Start indexing `output` in the background (as `index_site` does); the build goes on
+    writing other pages meanwhile. Whatever fails is raised by `finish_index`."""
+    return RunningIndex(output.resolve(), language, glob, cache)
 
 
 def finish_index(running: RunningIndex) -> SearchIndex:
-    """Wait for a Pagefind run; its SearchIndex, or BuildError (one line) if it failed."""
-    try:
-        printed, _ = running.process.communicate(timeout=TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired as error:
-        running.stop()
-        raise BuildError(f"search index failed: {error}") from error
-    seconds = time.perf_counter() - running.started
-    folder = running.output / SEARCH_FOLDER
-    if running.process.returncode:
-        lines = [line.strip() for line in printed.splitlines()]
-        lines = [line for line in lines if line]
-        detail = next((line for line in lines if "error" in line.lower()), None)
-        detail = detail or (lines[-1] if lines else "no output")
-        raise BuildError(
-            f"search index failed: pagefind exit {running.process.returncode}: {detail}"
-        )
-    return SearchIndex(folder, indexed_pages(folder), seconds)
+    """Wait for the index; its SearchIndex, or BuildError (one line) if it failed, and then
+    no index is left."""
+    running.wait()
+    if running.error is not None or running.index is None:
+        _remove(running.folder)
+        raise running.error or BuildError("search index failed: no index")
+    return replace(running.index, seconds=running.seconds, cpu_seconds=running.cpu_seconds)
 
 
 def indexed_pages(folder: Path) -> int:
-    """How many pages the index in `folder` holds (from its pagefind-entry.json)."""
+    """How many pages the index in `folder` holds: the page counts of the bundles its
+    shards.json lists, from each one's pagefind-entry.json."""
     try:
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        return sum(language["page_count"] for language in entry["languages"].values())
+        bundles = json.loads((folder / SHARDS_FILE).read_text(encoding="utf-8"))
+        total = 0
+        for name in bundles:
+            entry = json.loads((folder / name / "pagefind-entry.json").read_text(encoding="utf-8"))
+            total += sum(language["page_count"] for language in entry["languages"].values())
+        return total
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise BuildError(f"search index failed: no readable index in {folder}: {error}") from error
+
+
+def _failure(returncode: int, printed: str) -> str:
+    """A failed Pagefind run as one line: its exit status and first error line."""
+    lines = [line.strip() for line in printed.splitlines()]
+    lines = [line for line in lines if line]
+    detail = next((line for line in lines if "error" in line.lower()), None)
+    detail = detail or (lines[-1] if lines else "no output")
+    return f"search index failed: pagefind exit {returncode}: {detail}"
+
+
+def _remove(folder: Path) -> None:
+    """Remove `folder` and everything in it, if it is there."""
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.is_dir():
+        shutil.rmtree(folder)
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system

@@ -17,6 +17,7 @@ picture is not taken for a console error while every request is still judged.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -298,7 +299,9 @@ SEARCH_HIT = "2024/07/fenwick-road-cc-lift-county-cup-for-first-time-in-41-years
 
 
 def test_demo_site_has_a_search_index(demo_output):
-    assert (demo_output / "pagefind" / "pagefind.js").is_file()
+    # One bundle per year (broadsheet.search), listed for the Search page.
+    years = json.loads((demo_output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    assert years and all((demo_output / "pagefind" / y / "pagefind.js").is_file() for y in years)
 
 
 def test_search_page_finds_one_article_and_links_to_it(tab, demo_server):

@@ -253,3 +253,13 @@ def test_cached_templates_read_no_site_wide_list():
             todo.extend(meta.find_referenced_templates(tree))
         seen |= done
     assert {"base.html", "macros.html", "pagination.html"} <= seen
+
+
+def test_pages_kept_by_other_code_leave_the_cache(filled, tmp_path, monkeypatch):
+    content, cache, before = filled
+    orphan = cache / PAGES / "from-an-older-version.html"
+    orphan.write_text("kept by a build of other code")
+    (cache / "pages" / "index.pickle").write_bytes(b"not this version's index")
+    publish_build(content, tmp_path / "built", cache, monkeypatch)
+    assert not orphan.exists()
+    assert (cache / PAGES / "index.html").is_file()

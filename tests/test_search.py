@@ -1,5 +1,6 @@
 """Search: `tasks.py build` indexes article bodies with Pagefind as its last step, and
-the Search page works without JavaScript (its links) and loads Pagefind only there."""
+the Search page works without JavaScript (its links) and loads Pagefind only there.
+(One bundle per year, and its cache: test_search_shards.py.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import write_content
+from pelican import signals
 
 import tasks
 from broadsheet import search
@@ -59,19 +61,23 @@ def site(tmp_path_factory) -> Path:
 
 
 def fragments(output: Path) -> list[dict]:
-    """Every page record in the index (Pagefind's gzipped, signed fragments)."""
+    """Every page record in the index, every bundle (Pagefind's gzipped, signed fragments)."""
     records = []
-    for fragment in sorted((output / "pagefind" / "fragment").glob("*.pf_fragment")):
+    for fragment in sorted((output / "pagefind").glob("*/fragment/*.pf_fragment")):
         data = gzip.decompress(fragment.read_bytes())
         records.append(json.loads(data.removeprefix(b"pagefind_dcd")))
     return records
 
 
 def test_the_build_indexes_article_bodies_only(site):
-    assert (site / "pagefind" / "pagefind.js").is_file()
+    # Every article is from 2024: one bundle, listed for the Search page.
+    assert json.loads((site / "pagefind" / "shards.json").read_text()) == ["2024"]
+    assert (site / "pagefind" / "2024" / "pagefind.js").is_file()
     assert (site / "pagefind" / "pagefind-ui.js").is_file()
     # One index for the whole site, in DEFAULT_LANG, the French article included.
-    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    entry = json.loads(
+        (site / "pagefind" / "2024" / "pagefind-entry.json").read_text(encoding="utf-8")
+    )
     assert list(entry["languages"]) == ["en"]
     assert search.indexed_pages(site / "pagefind") == len(ARTICLE_PAGES)
     records = fragments(site)
@@ -185,13 +191,27 @@ def test_the_index_runs_beside_the_rest_of_the_build(tmp_path, monkeypatch):
 
 
 def test_a_failed_build_stops_the_index_and_leaves_none(tmp_path, monkeypatch):
-    real = tasks.load_settings
+    # A slow Pagefind is still running when the build fails, after the article pages.
+    started = tmp_path / "started.txt"
+    slow = tmp_path / "pagefind"
+    slow.write_text(
+        f'#!/bin/sh\ntouch {started}; sleep 3\nexec {search.pagefind_executable()} "$@"\n'
+    )
+    slow.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_executable", lambda: slow)
 
-    def settings(publish=False, overrides=None):
-        # A feed path the feeds plugin refuses: the build fails after the articles.
-        return real(publish, {**(overrides or {}), "FEEDS_TAG_ATOM_PATH": "feeds/tag.xml"})
+    def fail(_sender, **_signal):
+        raise RuntimeError("the pages could not be written")
 
-    monkeypatch.setattr(tasks, "load_settings", settings)
-    result, output = build(tmp_path)
+    signals.page_writer_finalized.connect(fail, weak=False)
+    try:
+        result, output = build(tmp_path)
+    finally:
+        signals.page_writer_finalized.disconnect(fail)
     assert result.exit_code == 1
-    assert not (output / "pagefind" / "pagefind-entry.json").exists()
+    assert result.output.splitlines()[-1] == (
+        "Error: build failed: RuntimeError: the pages could not be written"
+    )
+    assert (output / "2024" / "03" / "harbour-dues.html").is_file()  # it got that far
+    assert started.is_file()  # and the index had started
+    assert not (output / "pagefind").exists()

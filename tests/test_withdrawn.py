@@ -219,7 +219,7 @@ def test_the_notice_is_kept_out_of_search_engines_and_the_search_index(site):
     assert not notice.find_all("meta", property=True)  # no Open Graph article
     fragments = [
         json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
-        for path in (site / "pagefind" / "fragment").glob("*.pf_fragment")
+        for path in (site / "pagefind").glob("*/fragment/*.pf_fragment")  # every year's
     ]
     indexed = {fragment["url"] for fragment in fragments}
     assert f"/{FERRY_PAGE}" in indexed
