@@ -95,7 +95,15 @@ def load_kept(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
             version, kept = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        ImportError,
+    ):
         return {}
     return kept if version == code_version() and isinstance(kept, dict) else {}
 

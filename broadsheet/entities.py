@@ -31,11 +31,13 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
+from typing import Any, Protocol
 
+from broadsheet.buildcache import digest_of
 from broadsheet.perf import collection_paused
 from broadsheet.text import (
     NAME_PARTICLES,
@@ -586,14 +588,17 @@ class _Article:
     def lower(self, word: str, corpus: _Evidence) -> int:
         """How often the article writes ``word`` in lower case (0 for a word the corpus's
         sample never writes in lower case)."""
+        if corpus.unseen(word):
+            return 0
         count = self._lower.get(word)
         if count is None:
-            if corpus.lower and word not in corpus.lower:
-                count = 0
-            else:
-                count = len(_whole_word(word).findall(self.text)) if word in self.text else 0
+            count = len(_whole_word(word).findall(self.text)) if word in self.text else 0
             self._lower[word] = count
         return count
+
+    def known_keys(self) -> list[str]:
+        """The keys of the names it prints in running text (the corpus counts them)."""
+        return [_key(c.words) for c in self.candidates if c.mode == "text" and not c.ambiguous]
 
 
 @lru_cache(maxsize=1 << 14)
@@ -621,6 +626,44 @@ class _Name:
         self.first = min(self.first, other.first)
         _add(self.printed, other.printed)
         self.hints += other.hints
+
+    def copy(self) -> _Name:
+        """Another name with the same mentions, to change without changing this one."""
+        name = _Name(self.first)
+        name.weight, name.hints = self.weight, self.hints
+        name.surfaces, name.printed = dict(self.surfaces), dict(self.printed)
+        return name
+
+
+def _names_to_columns(names: dict[str, _Name]) -> tuple[tuple, ...]:
+    """An article's names as six tuples (keys, weights, firsts, surfaces, printed, hints):
+    what a memo keeps, since plain tuples load many times faster than objects."""
+    values = names.values()
+    return (
+        tuple(names),
+        tuple(n.weight for n in values),
+        tuple(n.first for n in values),
+        tuple(n.surfaces for n in values),
+        tuple(n.printed for n in values),
+        tuple(n.hints for n in values),
+    )
+
+
+def _names_from_columns(columns: tuple[tuple, ...]) -> dict[str, _Name]:
+    """The names `_names_to_columns` keeps (new objects; the memo's dicts are shared, and
+    never changed: see `_merge_in_article`)."""
+    names: dict[str, _Name] = {}
+    new = _Name.__new__
+    for key, weight, first, surfaces, printed, hints in zip(*columns, strict=True):
+        name = names[key] = new(_Name)
+        name.weight, name.first, name.surfaces, name.printed, name.hints = (
+            weight,
+            first,
+            surfaces,
+            printed,
+            hints,
+        )
+    return names
 
 
 def _add(into: dict[str, int], counts: dict[str, int]) -> None:
@@ -1022,21 +1065,103 @@ def _read_article(title: str, body: str) -> _Article:
 # --- stage 3: case evidence ---------------------------------------------------------------
 
 
+# The questions stage 3 asks of the corpus, as recorded with their answers (see
+# `_Evidence.asked`): each is (code, *arguments, answer).
+_KNOWN, _KNOWN_ONCE, _UNSEEN, _CASE, _ACRONYM, _COMMON = range(6)
+_ASKED = 3  # where an article's entry in a memo holds its questions: see `ArticleMemo`
+
+
 @dataclass
 class _Evidence:
-    """Case evidence from the corpus: capitalised in mid-sentence, and in lower case."""
+    """Case evidence from the corpus: capitalised in mid-sentence, and in lower case.
+
+    Stage 3 reads it only through the questions below. While ``asked`` is a list, each
+    question is appended to it with its answer: an article's resolution is a function of
+    its own text and of those answers, so it holds in another build for as long as every
+    answer does (``changed_answers``)."""
 
     capital: Counter[str] = field(default_factory=Counter)
     lower: Counter[str] = field(default_factory=Counter)
     lower_scale: float = 1.0
     known: Counter[str] = field(default_factory=Counter)  # names found in running text
-    # Words of a mid-sentence candidate -> the name they resolve to (or None), for the
-    # candidates whose resolution depends on the corpus alone.
-    resolved: dict[tuple[str, ...], tuple[str, ...] | None] = field(default_factory=dict)
+    # Words of a mid-sentence candidate -> the name they resolve to (or None) and the
+    # questions that decided it, for the candidates whose resolution depends on the
+    # corpus alone.
+    resolved: dict[tuple[str, ...], tuple[tuple[str, ...] | None, tuple]] = field(
+        default_factory=dict
+    )
+    asked: list[tuple] | None = None
 
     def lower_count(self, word: str) -> float:
         """How often the corpus writes ``word`` in lower case (scaled up from the sample)."""
         return self.lower[word] * self.lower_scale
+
+    def is_known(self, key: str) -> bool:
+        """Whether some article prints the name in running text."""
+        answer = key in self.known
+        if self.asked is not None:
+            self.asked.append((_KNOWN, key, answer))
+        return answer
+
+    def known_once(self, key: str) -> bool:
+        """Whether fewer than two articles print the name in running text."""
+        answer = self.known[key] < 2
+        if self.asked is not None:
+            self.asked.append((_KNOWN_ONCE, key, answer))
+        return answer
+
+    def unseen(self, word: str) -> bool:
+        """Whether the sample has lower-case words, and not this one."""
+        answer = bool(self.lower) and word not in self.lower
+        if self.asked is not None:
+            self.asked.append((_UNSEEN, word, answer))
+        return answer
+
+    def case(self, folded: str, lower: str) -> bool | None:
+        """Whether the corpus writes the word capitalised in mid-sentence more often than
+        in lower case; None when it writes it neither way."""
+        capital, count = self.capital[folded], self.lower_count(lower)
+        answer = capital > count if capital or count else None
+        if self.asked is not None:
+            self.asked.append((_CASE, folded, lower, answer))
+        return answer
+
+    def rare_in_lower_case(self, lower: str, folded: str) -> bool:
+        """Whether the corpus writes an ALL CAPS word in lower case less often than one
+        more than capitalised."""
+        answer = self.lower_count(lower) < 1 + self.capital[folded]
+        if self.asked is not None:
+            self.asked.append((_ACRONYM, lower, folded, answer))
+        return answer
+
+    def common(self, lower: str, folded: str) -> bool:
+        """Whether the corpus writes the word in lower case at least three times, and
+        three times as often as capitalised in mid-sentence."""
+        count = self.lower_count(lower)
+        answer = count >= 3 and count >= 3 * self.capital[folded]
+        if self.asked is not None:
+            self.asked.append((_COMMON, lower, folded, answer))
+        return answer
+
+    def changed_answers(self, recorded: Iterable[Iterable[tuple]]) -> set[tuple]:
+        """The recorded questions (with their answers) that this corpus answers otherwise."""
+        distinct: set[tuple] = set()
+        for questions in recorded:
+            distinct.update(questions)
+        recording, self.asked = self.asked, None
+        changed = {q for q in distinct if _QUESTIONS[q[0]](self, *q[1:-1]) != q[-1]}
+        self.asked = recording
+        return changed
+
+
+_QUESTIONS = {
+    _KNOWN: _Evidence.is_known,
+    _KNOWN_ONCE: _Evidence.known_once,
+    _UNSEEN: _Evidence.unseen,
+    _CASE: _Evidence.case,
+    _ACRONYM: _Evidence.rare_in_lower_case,
+    _COMMON: _Evidence.common,
+}
 
 
 @lru_cache(maxsize=1 << 17)
@@ -1066,10 +1191,8 @@ def _word_is_name(word: str, article: _Article, corpus: _Evidence, strict: bool)
     lower = article.lower(word.lower(), corpus)
     if capital or lower:
         return capital > lower
-    capital, lower = corpus.capital[folded], corpus.lower_count(word.lower())
-    if capital or lower:
-        return capital > lower
-    return not strict
+    verdict = corpus.case(folded, word.lower())
+    return not strict if verdict is None else verdict
 
 
 def _acronym_is_name(word: str, article: _Article, corpus: _Evidence) -> bool:
@@ -1084,7 +1207,7 @@ def _acronym_is_name(word: str, article: _Article, corpus: _Evidence) -> bool:
         return False
     if article.lower(lower, corpus):
         return False
-    return corpus.lower_count(lower) < 1 + corpus.capital[_fold(word)]
+    return corpus.rare_in_lower_case(lower, _fold(word))
 
 
 def _is_common_word(word: str, corpus: _Evidence) -> bool:
@@ -1092,8 +1215,7 @@ def _is_common_word(word: str, corpus: _Evidence) -> bool:
     often as capitalised in mid-sentence."""
     if word.isupper() or _fold(word) in _COUNTRY_BY_FOLD:
         return False
-    lower = corpus.lower_count(word.lower())
-    return lower >= 3 and lower >= 3 * corpus.capital[_fold(word)]
+    return corpus.common(word.lower(), _fold(word))
 
 
 class _LazyKnown:
@@ -1126,8 +1248,11 @@ def _resolve(article: _Article, corpus: _Evidence) -> Iterator[tuple[tuple[str, 
                 yield span, candidate
             continue
         if not candidate.ambiguous:
-            name = resolved.get(words, words)
-            if name is not words:  # resolved before, from the corpus alone
+            found = resolved.get(words)
+            if found is not None:  # resolved before, from the corpus alone
+                name, asked = found
+                if corpus.asked is not None:
+                    corpus.asked.extend(asked)
                 if name is not None:
                     yield name, candidate
                 continue
@@ -1140,7 +1265,7 @@ def _resolve(article: _Article, corpus: _Evidence) -> Iterator[tuple[tuple[str, 
                 yield words, candidate
             continue
         if (
-            (key := _key(words)) not in corpus.known
+            not corpus.is_known(key := _key(words))
             and key not in known
             and not _word_is_name(words[0], article, corpus, strict=False)
         ):
@@ -1157,8 +1282,9 @@ def _resolve_plain(
 ) -> tuple[str, ...] | None:
     """The name a candidate in mid-sentence stands for, or None; remembered in the
     corpus evidence when the article's own evidence played no part."""
+    start = len(corpus.asked) if corpus.asked is not None else 0
     name: tuple[str, ...] | None = words
-    if len(words) > 1 and corpus.known[_key(words)] < 2:
+    if len(words) > 1 and corpus.known_once(_key(words)):
         while len(name) > 1 and _is_common_word(name[0], corpus):
             name = name[1:]  # "Starring James Marsden" in a line of furniture
             while name and name[0] in NAME_PARTICLES:
@@ -1167,9 +1293,10 @@ def _resolve_plain(
         word = name[0]
         if not _single_word_is_name(word, article, corpus):
             name = None
-        if word.isupper() or not corpus.lower or word.lower() in corpus.lower:
+        if word.isupper() or not corpus.unseen(word.lower()):
             return name  # the article's lower-case words decided
-    corpus.resolved[words] = name or None
+    asked = tuple(corpus.asked[start:]) if corpus.asked is not None else ()
+    corpus.resolved[words] = (name or None, asked)
     return name or None
 
 
@@ -1183,7 +1310,7 @@ def _single_word_is_name(word: str, article: _Article, corpus: _Evidence) -> boo
     if folded in STOP_WORDS:
         return False
     lower = word.lower()
-    if corpus.lower and lower not in corpus.lower:
+    if corpus.unseen(lower):
         return True
     return article.lower(lower, corpus) <= article.capital[folded]
 
@@ -1201,7 +1328,7 @@ def _headline_names(
             if span[0] in NAME_PARTICLES or span[-1] in NAME_PARTICLES:
                 continue
             key = _key(span)
-            if end - start > 1 and (key in corpus.known or key in known):
+            if end - start > 1 and (corpus.is_known(key) or key in known):
                 found.append(span)
                 start = end
                 break
@@ -1318,11 +1445,16 @@ def _merge_in_article(
 ) -> dict[str, _Name]:
     """Stage 4 within one article: a short form merges into the long form found in the
     article (``merges``), else into the corpus's long form for it (``mapping``). The
-    names are merged in place."""
+    names given are not changed: a name that takes in another is a copy (the memo of a
+    cached build keeps the names as resolved)."""
     if merges is None:
         merges = _article_merges(names)
     moved: dict[str, str] = {}
     moving = [k for k in names if k in merges or k in mapping]
+    if not moving:
+        return names
+    names = dict(names)
+    copied: set[str] = set()
     for key in sorted(moving, key=lambda k: (-k.count(" "), k)):
         name = names[key]
         target = merges.get(key) or (
@@ -1337,6 +1469,10 @@ def _merge_in_article(
         into = names.get(target)
         if into is None:
             into = names[target] = _Name(first=name.first)
+            copied.add(target)
+        elif target not in copied:
+            into = names[target] = into.copy()
+            copied.add(target)
         into.absorb(name)
         if target.endswith(" " + key):
             into.hints += _HINT_UNIT["surname"]
@@ -1420,44 +1556,94 @@ def _by_score(scored: tuple[float, str, _Name]) -> float:
     return -scored[0]
 
 
+def _by_printed(labelled: tuple[tuple[str, str], _Name]) -> str:
+    """By the printed name."""
+    return labelled[0][0]
+
+
 class EntityTagger:
     """Fit once on the whole corpus (document frequencies, variant merging), then tag each
     article."""
 
-    def __init__(self, documents: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        documents: Iterable[tuple[str, str]] = (),
+        memo: ArticleMemo | None = None,
+        keys: Sequence[str] | None = None,
+    ) -> None:
         self._evidence = _Evidence()
         self._articles: dict[tuple[str, str], dict[str, _Name]] = {}
         self._mapping: dict[str, str] = {}
         self._by_key: dict[str, list[_Name]] = defaultdict(list)  # a name in each article
         self._labels: dict[str, tuple[str, str]] = {}
+        self._idf: dict[str, float] = {}
         self._shared: set[str] = set()  # short forms merged into different long forms
         self._documents = 0
+        self.articles_read = 0  # read in this fit, not taken from the memo
+        self.articles_resolved = 0  # their names resolved in this fit
         with collection_paused():
-            self._fit(list(documents))
+            self._fit(list(documents), memo, keys)
 
-    def _fit(self, documents: list[tuple[str, str]]) -> None:
-        """Read every article, gather the corpus's case evidence, resolve and merge names."""
+    def _fit(
+        self,
+        documents: list[tuple[str, str]],
+        memo: ArticleMemo | None,
+        keys: Sequence[str] | None,
+    ) -> None:
+        """Read every article, gather the corpus's case evidence, resolve and merge names.
+
+        With a `memo` (a ``broadsheet.buildcache.Memo``; `keys` are the documents'
+        `article_key`), what an earlier build learnt of an article is kept: its reading
+        (the case evidence it gives) and its resolved names with the questions stage 3
+        asked of the corpus for them. The names stand while every answer does, so an
+        article is read and resolved again only when it is new, edited, or the corpus's
+        evidence changed an answer it relied on; the names are those a fit without the
+        memo finds.
+
+        1. Each article's case evidence (capitalised words, names in running text, length),
+           reading the articles the memo does not have.
+        2. The corpus's lower-case words, on its first articles.
+        3. Each article's names (stage 3), its own merges (stage 4) and the corpus's.
+        """
         evidence = self._evidence
-        read: list[tuple[tuple[str, str], _Article]] = []
-        sampled = 0
-        all_words = 0
-        for title, body in documents:
-            article = _read_article(title, body)
-            read.append(((title, body), article))
-            evidence.capital.update(article.capitalised)
-            all_words += article.words
-            if sampled < LOWER_SAMPLE_WORDS:
-                evidence.lower.update(_LOWER_WORD_RE.findall(title + "\n" + body))
-                sampled += article.words
-        evidence.lower_scale = all_words / sampled if sampled else 1.0
-        for _, article in read:
-            evidence.known.update(
-                _key(c.words) for c in article.candidates if c.mode == "text" and not c.ambiguous
-            )
+        if memo is not None and keys is None:
+            keys = [article_key(title, body) for title, body in documents]
+        stored: list[tuple | None] = []
+        read: dict[int, _Article] = {}
+        lengths: list[int] = []
+        for index, (title, body) in enumerate(documents):  # 1
+            entry = memo.get(keys[index]) if memo is not None else None
+            if entry is None:
+                article = read[index] = _read_article(title, body)
+                capitalised, words, known = (
+                    article.capitalised,
+                    article.words,
+                    article.known_keys(),
+                )
+            else:
+                capitalised, words, known, _asked, _names, _merges = entry
+            stored.append(entry)
+            evidence.capital.update(capitalised)
+            evidence.known.update(known)
+            lengths.append(words)
+        self.articles_read = len(read)
+        sampled = 0  # 2
+        count = 0
+        while count < len(lengths) and sampled < LOWER_SAMPLE_WORDS:
+            sampled += lengths[count]
+            count += 1
+        evidence.lower = self._lower_sample(documents[:count], memo, keys and keys[:count])
+        evidence.lower_scale = sum(lengths) / sampled if sampled else 1.0
+        changed = evidence.changed_answers(e[_ASKED] for e in stored if e is not None)
         grouped = []
-        for doc, article in read:
-            names = _collect(_resolve(article, evidence))
-            grouped.append((doc, names, _article_merges(names)))
+        for index, entry in enumerate(stored):  # 3
+            if entry is not None and changed.isdisjoint(entry[_ASKED]):
+                *_evidence, _asked, columns, merges = entry
+                names = _names_from_columns(columns)
+            else:
+                article = read.pop(index, None) or _read_article(*documents[index])
+                names, merges = self._resolve_article(article, memo, keys and keys[index])
+            grouped.append((documents[index], names, merges))
         read.clear()
         self._mapping = _corpus_mapping((names, merges) for _, names, merges in grouped)
         targets: dict[str, set[str]] = defaultdict(set)
@@ -1472,6 +1658,44 @@ class EntityTagger:
             for key, name in merged.items():
                 by_key[key].append(name)
         self._documents = len(documents)
+
+    @staticmethod
+    def _lower_sample(
+        documents: list[tuple[str, str]], memo: ArticleMemo | None, keys: Sequence[str] | None
+    ) -> Counter[str]:
+        """The lower-case words of the sampled articles (from the memo when it has them)."""
+        memo_key = "lower-sample:" + digest_of(*keys) if memo is not None else None
+        lower = memo.get(memo_key) if memo is not None else None
+        if lower is None:
+            lower = Counter()
+            for title, body in documents:
+                lower.update(_LOWER_WORD_RE.findall(title + "\n" + body))
+            if memo is not None:
+                memo.put(memo_key, lower)
+        return lower
+
+    def _resolve_article(
+        self, article: _Article, memo: ArticleMemo | None, key: str | None
+    ) -> tuple[dict[str, _Name], dict[str, str]]:
+        """Stage 3 and the article's own merges; kept in the memo with the questions asked."""
+        evidence = self._evidence
+        evidence.asked = [] if memo is not None else None
+        names = _collect(_resolve(article, evidence))
+        merges = _article_merges(names)
+        self.articles_resolved += 1
+        if memo is not None:
+            asked = tuple(dict.fromkeys(evidence.asked))
+            evidence.asked = None
+            entry = (
+                tuple(article.capitalised),
+                article.words,
+                tuple(article.known_keys()),
+                asked,
+                _names_to_columns(names),
+                merges,
+            )
+            memo.put(key, entry)
+        return names, merges
 
     def _names(self, title: str, body: str) -> dict[str, _Name]:
         """An article's merged names: from the fit, or read now for a new article."""
@@ -1490,9 +1714,12 @@ class EntityTagger:
         surfaces: dict[str, int] = {}
         printed: dict[str, int] = {}
         hints = 0
-        for occurrence in occurrences:
-            _add(surfaces, occurrence.surfaces)
-            _add(printed, occurrence.printed)
+        get_surface, get_printed = surfaces.get, printed.get
+        for occurrence in occurrences:  # `_add`, inline: a name in many articles
+            for form, count in occurrence.surfaces.items():
+                surfaces[form] = get_surface(form, 0) + count
+            for form, count in occurrence.printed.items():
+                printed[form] = get_printed(form, 0) + count
             hints += occurrence.hints
         if not surfaces:
             return None
@@ -1550,46 +1777,79 @@ class EntityTagger:
         names = self._names(title, body)
         if not names or limit <= 0:
             return []
-        last = max(n.first for n in names.values()) or 1
-        scored = [
-            (round(self._score(key, name, last), 6), key, name) for key, name in names.items()
-        ]
+        last = max([n.first for n in names.values()]) or 1
+        idf, log = self._idf, math.log
+        scored = []
+        for key, name in names.items():
+            rarity = idf.get(key)
+            if rarity is None:
+                rarity = idf[key] = self._idf_of(key)
+            # Stage 5: position-weighted frequency, a bonus for an early first mention,
+            # times idf.
+            position = 1.0 + FIRST_MENTION_BONUS * (1.0 - name.first / last)
+            scored.append((round((1.0 + log(name.weight)) * position * rarity, 6), key, name))
         scored.sort(key=_by_score)
         tags: list[EntityTag] = []
         seen: set[str] = set()
+        labels = self._labels
+        count = len(scored)
         start = 0
         # Walk down the scores; names are labelled (printed, kind) only as they are reached,
         # and a run of equal scores is ordered by the printed name.
-        while start < len(scored) and len(tags) < limit:
+        while start < count and len(tags) < limit:
             score = scored[start][0]
             if score < min_score:
                 break
-            end = start
-            while end < len(scored) and scored[end][0] == score:
+            end = start + 1
+            while end < count and scored[end][0] == score:
                 end += 1
             tied = []
             for _score, key, name in scored[start:end]:
-                label = self._label(key, name)
+                label = labels.get(key) or self._label(key, name)
                 if label is not None and (kinds is None or label[1] in kinds):
                     tied.append((label, name))
-            for (printed, kind), name in sorted(tied, key=lambda t: t[0][0]):
+            if len(tied) > 1:
+                tied.sort(key=_by_printed)
+            for (printed, kind), name in tied:
                 if printed in seen:
                     continue
                 seen.add(printed)
-                forms = tuple(sorted(name.printed, key=lambda f: (-name.printed[f], f)))
+                forms = name.printed
+                if len(forms) == 1:
+                    forms = tuple(forms)
+                else:
+                    forms = tuple(sorted(forms, key=lambda f, n=forms: (-n[f], f)))
                 tags.append(EntityTag(printed, kind, score, forms))
                 if len(tags) == limit:
                     break
             start = end
         return tags
 
-    def _score(self, key: str, name: _Name, last: int) -> float:
-        """Position-weighted frequency, a bonus for an early first mention, times idf."""
-        position = 1.0 + FIRST_MENTION_BONUS * (1.0 - name.first / last)
+    def _idf_of(self, key: str) -> float:
+        """Rarity across the corpus: log((documents + 1) / (df + 1)) + 1."""
         occurrences = self._by_key.get(key)
         df = len(occurrences) if occurrences else 0
-        idf = math.log((self._documents + 1) / (df + 1)) + 1.0
-        return (1.0 + math.log(name.weight)) * position * idf
+        return math.log((self._documents + 1) / (df + 1)) + 1.0
+
+
+class ArticleMemo(Protocol):
+    """Where a fit keeps what it learnt of each article for the next build (a
+    ``broadsheet.buildcache.Memo``).
+
+    By `article_key`, a tuple: the article's folded capitalised words, its length in
+    words, the keys of the names it prints in running text (its case evidence), the
+    questions stage 3 asked with their answers, its names (`_names_to_columns`) and its
+    own merges. Plain tuples, dicts and strings only: they load fast, and a pickle never
+    names a class of this module (a renamed class would make old memos fail to load)."""
+
+    def get(self, key: Hashable, default: Any = None) -> Any: ...
+
+    def put(self, key: Hashable, value: Any) -> None: ...
+
+
+def article_key(title: str, body: str) -> str:
+    """An article's key in a fit's memo: a hash of exactly what the tagger reads."""
+    return digest_of(title, body)
 
 
 def find_names(text: str) -> list[str]:

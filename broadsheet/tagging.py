@@ -22,6 +22,15 @@ plain text (``html_text``). The tagger
 is fitted once on every article read (drafts and opted-out articles too), so
 rarity is judged across the whole site; counts are over published articles.
 
+Between builds. ``tag_articles`` takes a memo (``broadsheet.buildcache.Memo``, which
+the build keeps when Pelican's content cache is on) and keeps in it what does not depend
+on the rest of the site, by a hash of each article's title and body: the tagger's
+reading of the article and the names it resolved (``EntityTagger``), its vocabulary
+tags and whether a name is printed only inside vocabulary terms (by a hash of the
+vocabulary too), and what the vocabulary says of each name. The tags are exactly those
+assigned without the memo: scores and labels depend on the whole site and are worked
+out again each time.
+
 Pure functions: reading files is the caller's job.
 """
 
@@ -37,8 +46,10 @@ from functools import cached_property, lru_cache
 
 from markdown import Markdown
 
-from broadsheet.entities import EntityTagger
+from broadsheet.buildcache import digest_of
+from broadsheet.entities import ArticleMemo, EntityTagger, article_key
 from broadsheet.errors import BroadsheetError
+from broadsheet.perf import collection_paused
 from broadsheet.vocabulary import SECTION_OF_KIND, CoveredText, TagMatch, Vocabulary
 
 DEFAULT_MAX_TAGS = 6
@@ -116,6 +127,12 @@ class AssignedTag:
     kind: str | None = None
 
 
+@lru_cache(maxsize=65536)
+def _assigned_tag(name: str, origin: str, kind: str | None = None) -> AssignedTag:
+    """One `AssignedTag` per value: they are immutable, and a site has many of each."""
+    return AssignedTag(name, origin, kind)
+
+
 def html_text(fragment: str) -> str:
     """The words of an HTML fragment: tags out, entities decoded, a blank line between blocks.
 
@@ -174,9 +191,88 @@ def tag_key(name: str) -> str:
     return _NON_WORD.sub("-", bare.casefold()).strip("-")
 
 
-def fit_tagger(articles: Iterable[TaggableArticle]) -> EntityTagger:
-    """The automatic tagger, fitted once on every article's title and body."""
-    return EntityTagger([(article.title, article.body) for article in articles])
+def fit_tagger(
+    articles: Sequence[TaggableArticle] | Iterable[TaggableArticle],
+    memo: ArticleMemo | None = None,
+    keys: Sequence[str] | None = None,
+) -> EntityTagger:
+    """The automatic tagger, fitted once on every article's title and body (see
+    ``EntityTagger`` for what a `memo` keeps between builds)."""
+    return EntityTagger([(article.title, article.body) for article in articles], memo, keys)
+
+
+class _VocabularyNames:
+    """What the vocabulary says of a name the tagger found: the tag it maps to, if any,
+    and whether it is a stop-tag. Worked out once per name; `facts` may come from a memo
+    (for the same vocabulary) and `changed` says whether it grew."""
+
+    def __init__(self, vocabulary: Vocabulary, facts: dict | None = None) -> None:
+        self.vocabulary = vocabulary
+        self.facts: dict[str, tuple[tuple[str, str] | None, bool]] = facts or {}
+        self.changed = False
+        self.used: set[str] = set()
+
+    def of(self, name: str) -> tuple[tuple[str, str] | None, bool]:
+        """((canonical name, kind) or None, is a stop-tag) of `name`."""
+        found = self.facts.get(name)
+        if found is None:
+            known = self.vocabulary.lookup(name)
+            found = (known.name, known.kind) if known is not None else None
+            found = self.facts[name] = (found, self.vocabulary.is_stop(name))
+            self.changed = True
+        self.used.add(name)
+        return found
+
+
+class _ArticleVocabulary:
+    """What the vocabulary finds in one article: its tags, most mentioned first, and for a
+    name, whether the text prints it only inside vocabulary terms. The matches are found
+    only when needed; `stored` is what an earlier build kept (`stored_form`)."""
+
+    def __init__(
+        self,
+        article: TaggableArticle,
+        vocabulary: Vocabulary,
+        stored: tuple | None = None,
+        matches: Sequence[TagMatch] | None = None,
+    ) -> None:
+        self.article = article
+        self.vocabulary = vocabulary
+        self._matches = matches
+        self._covered: CoveredText | None = None
+        self._tags: tuple[tuple[str, str], ...] | None = None
+        self._inside: dict[str, bool] = {}
+        if stored is not None:
+            self._tags, self._inside = stored  # changed in place, then stored again
+        self.changed = False
+
+    def matches(self) -> Sequence[TagMatch]:
+        if self._matches is None:
+            self._matches = self.vocabulary.matches(self.article.text)
+        return self._matches
+
+    @property
+    def tags(self) -> tuple[tuple[str, str], ...]:
+        """(name, kind) of the vocabulary tags the article mentions, most mentioned first."""
+        if self._tags is None:
+            found = self.vocabulary.tags_of_matches(self.matches(), len(self.article.title))
+            self._tags = tuple((tag.name, tag.kind) for tag in found)
+            self.changed = True
+        return self._tags
+
+    def only_inside(self, name: str) -> bool:
+        """Whether the text prints `name`, and only inside the vocabulary's matches."""
+        answer = self._inside.get(name)
+        if answer is None:
+            if self._covered is None:
+                self._covered = CoveredText(self.article.text, self.matches())
+            answer = self._inside[name] = self._covered.only_inside(name)
+            self.changed = True
+        return answer
+
+    def stored_form(self) -> tuple:
+        """What a memo keeps: the tags and the names asked about so far."""
+        return self.tags, self._inside
 
 
 def automatic_tags(
@@ -194,10 +290,22 @@ def automatic_tags(
     would get from the tagger alone (what ``tags suggest`` counts). `matches` are
     the vocabulary's matches in ``article.text``, when already found.
     """
+    found = _ArticleVocabulary(article, vocabulary, matches=matches)
+    return _automatic_tags(article, tagger, settings, found, _VocabularyNames(vocabulary))
+
+
+def _automatic_tags(
+    article: TaggableArticle,
+    tagger: EntityTagger,
+    settings: AutotagSettings,
+    found: _ArticleVocabulary,
+    names: _VocabularyNames,
+) -> list[AssignedTag]:
+    """`automatic_tags`, with what the vocabulary says of the article and of names."""
     if settings.max_tags == 0:
         return []
     # Ask for spares: stop-tags and duplicates are removed after the tagger ranks.
-    found = tagger.tags(
+    ranked = tagger.tags(
         article.title,
         article.body,
         limit=settings.max_tags * 2,
@@ -206,23 +314,17 @@ def automatic_tags(
     )
     tags: list[AssignedTag] = []
     seen: set[str] = set()
-    covered: CoveredText | None = None
-    for entity in found:
-        known = vocabulary.lookup(entity.name)
+    for entity in ranked:
+        known, stop = names.of(entity.name)
         if known is not None:
-            tag = AssignedTag(known.name, "vocabulary", known.kind)
+            tag = _assigned_tag(known[0], "vocabulary", known[1])
         else:
-            tag = AssignedTag(entity.name, "automatic", entity.kind)
+            tag = _assigned_tag(entity.name, "automatic", entity.kind)
         key = tag_key(tag.name)
-        if not key or key in seen or vocabulary.is_stop(entity.name):
+        if not key or key in seen or stop:
             continue
-        if known is None:
-            if covered is None:
-                if matches is None:
-                    matches = vocabulary.matches(article.text)
-                covered = CoveredText(article.text, matches)
-            if covered.only_inside(entity.name):
-                continue
+        if known is None and found.only_inside(entity.name):
+            continue
         seen.add(key)
         tags.append(tag)
         if len(tags) == settings.max_tags:
@@ -237,6 +339,18 @@ def assign_tags(
     settings: AutotagSettings,
 ) -> list[AssignedTag]:
     """The article's tags in order: hand, vocabulary, automatic (stages 1-4 above)."""
+    found = _ArticleVocabulary(article, vocabulary)
+    return _assign_tags(article, tagger, settings, found, _VocabularyNames(vocabulary))
+
+
+def _assign_tags(
+    article: TaggableArticle,
+    tagger: EntityTagger | None,
+    settings: AutotagSettings,
+    found: _ArticleVocabulary,
+    names: _VocabularyNames,
+) -> list[AssignedTag]:
+    """`assign_tags`, with what the vocabulary says of the article and of names."""
     tags: list[AssignedTag] = []
     seen: set[str] = set()
 
@@ -247,26 +361,69 @@ def assign_tags(
             tags.append(tag)
 
     for name in article.hand_tags:  # 1
-        add(AssignedTag(name, "hand"))
+        add(_assigned_tag(name, "hand"))
     if not article.autotag or settings.max_tags == 0:
         return tags
     room = len(tags) + settings.max_tags
-    matches = vocabulary.matches(article.text)
-    for found in vocabulary.tags_of_matches(matches, len(article.title)):  # 2
-        add(AssignedTag(found.name, "vocabulary", found.kind))
+    for name, kind in found.tags:  # 2
+        add(_assigned_tag(name, "vocabulary", kind))
     if tagger is not None:
-        for tag in automatic_tags(article, vocabulary, tagger, settings, matches):  # 3
+        for tag in _automatic_tags(article, tagger, settings, found, names):  # 3
             add(tag)
     return tags[:room]  # 4: stop-tags and duplicates are already out
 
 
+def vocabulary_key(vocabulary: Vocabulary) -> str:
+    """A hash of everything in the vocabulary that decides what it matches and maps."""
+    return digest_of(vocabulary.tags, vocabulary.stop)
+
+
 def tag_articles(
-    articles: Sequence[TaggableArticle], vocabulary: Vocabulary, settings: AutotagSettings
+    articles: Sequence[TaggableArticle],
+    vocabulary: Vocabulary,
+    settings: AutotagSettings,
+    memo: ArticleMemo | None = None,
 ) -> list[list[AssignedTag]]:
-    """Every article's tags (in the order given), fitting the tagger once for all."""
+    """Every article's tags (in the order given), fitting the tagger once for all.
+
+    With a `memo` (a ``broadsheet.buildcache.Memo`` kept between builds), what does not
+    depend on the rest of the corpus is worked out once per article and kept: the
+    tagger's reading of it (see ``EntityTagger``), its vocabulary tags and what the
+    vocabulary says of the names found in it. The tags are those assigned without it.
+    """
+    with collection_paused():  # millions of small acyclic objects: see broadsheet.perf
+        return _tag_articles(articles, vocabulary, settings, memo)
+
+
+def _tag_articles(
+    articles: Sequence[TaggableArticle],
+    vocabulary: Vocabulary,
+    settings: AutotagSettings,
+    memo: ArticleMemo | None,
+) -> list[list[AssignedTag]]:
     wanted = settings.max_tags > 0 and any(article.autotag for article in articles)
-    tagger = fit_tagger(articles) if wanted else None
-    return [assign_tags(article, vocabulary, tagger, settings) for article in articles]
+    keys = [article_key(a.title, a.body) for a in articles] if memo is not None else None
+    tagger = fit_tagger(articles, memo, keys) if wanted else None
+    if memo is None:
+        names = _VocabularyNames(vocabulary)
+        return [
+            _assign_tags(article, tagger, settings, _ArticleVocabulary(article, vocabulary), names)
+            for article in articles
+        ]
+    vocabulary_hash = vocabulary_key(vocabulary)
+    names_key = ("vocabulary-names", vocabulary_hash)
+    names = _VocabularyNames(vocabulary, memo.get(names_key))
+    assigned = []
+    for article, key in zip(articles, keys, strict=True):
+        memo_key = ("vocabulary", vocabulary_hash, key)
+        found = _ArticleVocabulary(article, vocabulary, memo.get(memo_key))
+        assigned.append(_assign_tags(article, tagger, settings, found, names))
+        if found.changed:
+            memo.put(memo_key, found.stored_form())
+    if names.changed or len(names.facts) > 2 * len(names.used):
+        # Kept to the names this build asked about, so that it does not grow for ever.
+        memo.put(names_key, {name: names.facts[name] for name in names.used})
+    return assigned
 
 
 @dataclass(frozen=True)

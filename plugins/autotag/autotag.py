@@ -18,6 +18,13 @@ Settings (read from the build's own settings, each with a default):
 
 An article whose metadata says ``Autotag: off`` keeps only its hand tags.
 
+Cache. When the build keeps caches (``broadsheet.buildcache``: Pelican's content cache
+is on), what ``broadsheet.tagging`` learns of each article is kept in
+``CACHE_PATH/autotag`` (the tagger's reading of it and the names it resolved, its
+vocabulary tags), so a build after a few articles were added, edited or deleted reads
+those few again; the tags are exactly those of a build without the cache. Without the
+content cache nothing is read or written there.
+
 Text. The tagger is fitted on every article the build read (published, hidden,
 drafts and translations), each as its title plus the text of its rendered body.
 
@@ -37,11 +44,16 @@ naming the file and the entry.
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 from pelican import signals
 from pelican.urlwrappers import Tag
 
+from broadsheet.buildcache import Memo, cache_folder
+from broadsheet.perf import collection_paused
 from broadsheet.plugins import every_article, plugin_listed
 from broadsheet.tagging import (
     AssignedTag,
@@ -55,6 +67,11 @@ from broadsheet.vocabulary import Vocabulary, load_vocabulary
 
 PLUGIN_NAME = "autotag"
 DEFAULT_VOCABULARY = "tags.yml"
+CACHE_FOLDER = "autotag"  # under CACHE_PATH
+MEMO_NAME = "articles"
+# The memo is split over this many files by key: a build that changes a few articles
+# rewrites a few small files, not one holding the whole site.
+MEMO_SHARDS = 16
 
 
 def plugin_enabled(settings: dict) -> bool:
@@ -94,16 +111,82 @@ def taggable(article) -> TaggableArticle:
     )
 
 
-def build_tags(article, assigned: list[AssignedTag]) -> list[Tag]:
+class ShardedMemo:
+    """A ``broadsheet.buildcache.Memo`` split over `shards` files by key: ``save`` writes
+    only the files whose entries changed."""
+
+    def __init__(self, folder: Path, name: str, shards: int = MEMO_SHARDS) -> None:
+        self.memos = [Memo(folder, f"{name}-{index:02d}") for index in range(shards)]
+
+    def _memo(self, key: Hashable) -> Memo:
+        # A stable hash: Python's own hash of a string changes from one run to the next.
+        return self.memos[zlib.crc32(repr(key).encode("utf-8", "surrogatepass")) % len(self.memos)]
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        return self._memo(key).get(key, default)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self._memo(key).put(key, value)
+
+    def save(self) -> None:
+        for memo in self.memos:
+            memo.save()
+
+
+def slug_rules(settings: dict) -> tuple:
+    """What Pelican's ``Tag.slug`` reads of the settings."""
+    return (
+        settings.get("TAG_REGEX_SUBSTITUTIONS", settings.get("SLUG_REGEX_SUBSTITUTIONS", [])),
+        settings.get("SLUGIFY_PRESERVE_CASE", False),
+        settings.get("SLUGIFY_USE_UNICODE", False),
+    )
+
+
+class TagMaker:
+    """Tag objects for a build with each name slugified once: Pelican's slugify is slow,
+    and a site gives the same few thousand names to many articles."""
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+        self.rules = slug_rules(settings)
+        self.slugs: dict[str, str] = {}
+        # Settings dicts (by id) whose slug rules are this build's: an article from
+        # Pelican's content cache brings its own copy of the settings.
+        self.same_rules: dict[int, bool] = {id(settings): True}
+
+    def tag(self, name: str) -> Tag:
+        """A new Tag for `name`."""
+        return self.slugged(Tag(name, self.settings))
+
+    def slugged(self, tag: Tag) -> Tag:
+        """`tag`, its slug set as its slug property would set it, once per name."""
+        if tag._slug is not None:
+            return tag
+        same = self.same_rules.get(id(tag.settings))
+        if same is None:
+            same = self.same_rules[id(tag.settings)] = slug_rules(tag.settings) == self.rules
+        if not same:
+            return tag
+        slug = self.slugs.get(tag.name)
+        if slug is not None:
+            tag._slug = slug
+        elif tag.slug:  # an empty slug is worked out (and warned about) each time
+            self.slugs[tag.name] = tag.slug
+        return tag
+
+
+def build_tags(article, assigned: list[AssignedTag], maker: TagMaker | None = None) -> list[Tag]:
     """Tag objects for the assigned names, reusing the hand Tag objects as read."""
+    maker = maker or TagMaker(article.settings)
     by_name = {tag.name: tag for tag in hand_tags(article)}
     tags: list[Tag] = []
     slugs: set[str] = set()
     for assigned_tag in assigned:
         tag = by_name.get(assigned_tag.name) if assigned_tag.origin == "hand" else None
-        tag = tag or Tag(assigned_tag.name, article.settings)
-        if tag.slug not in slugs:  # two spellings with one tag page are one tag
-            slugs.add(tag.slug)
+        tag = maker.slugged(tag) if tag is not None else maker.tag(assigned_tag.name)
+        slug = tag.slug
+        if slug not in slugs:  # two spellings with one tag page are one tag
+            slugs.add(slug)
             tags.append(tag)
     return tags
 
@@ -116,10 +199,19 @@ def autotag_articles(article_generator) -> None:
     options = AutotagSettings.from_settings(settings)
     vocabulary = read_vocabulary(settings)
     contents = sorted(every_article(article_generator), key=lambda article: article.source_path)
-    assigned = tag_articles([taggable(article) for article in contents], vocabulary, options)
-    for article, tags in zip(contents, assigned, strict=True):
-        if tags or hasattr(article, "tags"):
-            article.tags = build_tags(article, tags)  # a new list: see the module docstring
+    folder = cache_folder(settings, CACHE_FOLDER)
+    with collection_paused():  # loading the memo makes millions of acyclic objects
+        memo = ShardedMemo(folder, MEMO_NAME) if folder is not None else None
+        taggables = [taggable(article) for article in contents]
+        assigned = tag_articles(taggables, vocabulary, options, memo)
+        if memo is not None:
+            memo.save()
+        # Freed now by reference counts, not traversed when the collector runs again.
+        del memo, taggables
+        maker = TagMaker(settings)
+        for article, tags in zip(contents, assigned, strict=True):
+            if tags or hasattr(article, "tags"):
+                article.tags = build_tags(article, tags, maker)  # a new list: see above
 
 
 def register() -> None:
