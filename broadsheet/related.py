@@ -10,9 +10,10 @@ article's links. The stages:
    kept, so vectors stay short however long the article. Vectors are L2-normalised.
 2. Neighbours: each article's `QUERY_TERMS` heaviest terms are matched against the
    postings of every term, one sparse product (scipy) per block of `BLOCK` articles,
-   and each row's best are picked in linear time. A term's postings are only the
-   `MAX_POSTINGS` articles it weighs most in, so the work per article stays bounded
-   as the site grows: the cost grows about linearly, never with all pairs.
+   and each row's best (ties to the smaller row) are picked in linear time: its values
+   counted in `BINS` bins, only the few in its top bins sorted. A term's postings are
+   only the `MAX_POSTINGS` articles it weighs most in, so the work per article stays
+   bounded as the site grows: the cost grows about linearly, never with all pairs.
 3. Expansion: each vector gets its `EXPANSION_NEIGHBOURS` nearest neighbours' vectors
    added, weighted by similarity (neighbours under `EXPANSION_MIN_SIMILARITY` not at
    all; weights summing to at most `EXPANSION_WEIGHT`), and the neighbours are found
@@ -32,6 +33,14 @@ Bodies are plain text: the plugin (`plugins/related_stories`) passes each articl
 rendered HTML through `broadsheet.tagging.html_text` (markup and link addresses would
 otherwise count as words). Pure functions over plain data; numpy and scipy do the
 sparse algebra (measured in docs/PERFORMANCE.md against plain Python: see there).
+
+Stage 1 can be skipped for an article whose `TermCounts` (what `TermCounter` takes
+from its text) a build cache kept: a `Story` carrying them is not read. A term's column
+is where it first appears in the stories' order, so the matrix is the same to the bit
+whichever build counted which article. Stages 2 to 5 always run over the whole site:
+one new article changes the document frequencies, so possibly every article's links.
+The scores are the same to the bit in every process (no set or hash order reaches a
+float sum), so a cached build and a cold one link alike.
 """
 
 from __future__ import annotations
@@ -40,9 +49,11 @@ import math
 import re
 import string
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain, compress
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -54,12 +65,12 @@ from broadsheet.tagging import tag_key
 # Stage 1
 TITLE_WEIGHT = 3
 MAX_TERMS = 64
-CHUNK_WORDS = 1_000_000  # word counts are moved into numpy arrays every this many
 # Stage 2
 QUERY_TERMS = 32
 MAX_POSTINGS = 100
 CANDIDATES = 30  # neighbours kept per article, before exclusions and the minimum score
 BLOCK = 512  # articles per sparse product
+BINS = 256  # value bins per row when picking each row's best entries of a product
 PADDED_CELLS = 4_000_000  # the most cells of one padded array when pruning long rows
 # Stage 3
 EXPANSION_NEIGHBOURS = 10
@@ -111,6 +122,18 @@ class Story:
     duplicates: frozenset[str] = frozenset()  # keys of its syndicated copies
     pinned: tuple[str, ...] = ()  # Related: keys, in the curator's order
     banned: frozenset[str] = frozenset()  # Not_related: keys
+    # Its title's and body's terms when a build cache already has them (`TermCounter`);
+    # `title` and `body` are then not read for the text similarity.
+    terms: TermCounts | None = field(default=None, compare=False, repr=False)
+
+
+class TermCounts(NamedTuple):
+    """What stage 1 takes from one article: the term of each distinct word that gives one,
+    in order of first appearance (body, then title), and how often the word was counted
+    (a title word TITLE_WEIGHT times). Two words can give one term ("case", "cases")."""
+
+    terms: tuple[str, ...]
+    counts: np.ndarray  # int32, one per entry of `terms`
 
 
 @dataclass(frozen=True)
@@ -158,16 +181,25 @@ class Link:
 
 
 # Punctuation to spaces (the apostrophe kept, curly ones straightened), so that splitting
-# at whitespace gives the words: much faster than a regex over millions of words.
-_SPLITTER = str.maketrans(
-    {char: " " for char in string.punctuation.replace("'", "") + "“”‘«»‹›–—―…·•¡¿§¶†‡"} | {"’": "'"}
-)
+# at whitespace gives the words. The ASCII marks go in one bytes.translate over the UTF-8
+# text (no byte under 0x80 is part of another character), the others by str.replace:
+# a few times faster than str.translate with a dict, or a regex, over millions of words.
+_ASCII_PUNCTUATION = string.punctuation.replace("'", "").encode()
+_ASCII_SPLITTER = bytes.maketrans(_ASCII_PUNCTUATION, b" " * len(_ASCII_PUNCTUATION))
+_OTHER_PUNCTUATION = "“”‘«»‹›–—―…·•¡¿§¶†‡"
 _NOT_ALNUM_RE = re.compile(r"[\W_]+")
 
 
 def _words(text: str) -> list[str]:
     """A text's words, lower-cased, split at whitespace and punctuation."""
-    return text.lower().translate(_SPLITTER).split()
+    text = text.lower()
+    if not text.isascii():
+        for mark in _OTHER_PUNCTUATION:
+            if mark in text:
+                text = text.replace(mark, " ")
+        text = text.replace("’", "'")
+    spaced = text.encode("utf-8", "surrogatepass").translate(_ASCII_SPLITTER)
+    return spaced.decode("utf-8", "surrogatepass").split()
 
 
 def _term_of(word: str) -> str | None:
@@ -195,46 +227,55 @@ def terms(text: str) -> list[str]:
     return [term for term in found if term is not None]
 
 
-def _term_matrix(documents: Sequence[tuple[str, str]]) -> sparse.csr_matrix:
-    """Rows of term counts (the title's counted TITLE_WEIGHT times). Each distinct word
-    is turned into a term once for the whole corpus; the per-word work is done by
-    Counter and map, in C."""
-    term_ids: dict[str, int] = {}
-    word_ids: dict[str, int] = {}  # word as found -> term id, -1 for no term
-    lengths: list[int] = []
-    chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (term ids, counts) per CHUNK articles
-    indices: list[int] = []
-    data: list[int] = []
-    for title, body in documents:
+class TermCounter:
+    """Counts each article's terms (stage 1), turning each distinct word into a term once
+    for all the articles it counts."""
+
+    def __init__(self) -> None:
+        self._term_of: dict[str, str] = {}  # word as found -> its term, "" for none
+
+    def count(self, title: str, body: str) -> TermCounts:
+        """The terms of an article's title and plain-text body, with their counts."""
         counts = Counter(_words(body))
         for word in _words(title):
             counts[word] += TITLE_WEIGHT
-        ids = list(map(word_ids.get, counts))
-        if None in ids:
+        known = self._term_of
+        found = list(map(known.get, counts))
+        if None in found:
             for position, word in enumerate(counts):
-                if ids[position] is None:
-                    term = _term_of(word)
-                    found = -1 if term is None else term_ids.setdefault(term, len(term_ids))
-                    ids[position] = word_ids[word] = found
-        indices += ids
-        data += counts.values()
-        lengths.append(len(ids))
-        if len(indices) > CHUNK_WORDS:  # machine integers take a fraction of a list's memory
-            chunks.append((np.array(indices, dtype=np.int32), np.array(data, dtype=np.float32)))
-            indices, data = [], []
-    chunks.append((np.array(indices, dtype=np.int32), np.array(data, dtype=np.float32)))
-    columns = np.concatenate([ids for ids, _ in chunks])
-    values = np.concatenate([counted for _, counted in chunks])
-    del chunks
-    keep = columns >= 0
-    rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-    per_row = np.bincount(rows[keep], minlength=len(lengths))
-    del rows
-    indptr = np.concatenate(([0], np.cumsum(per_row)))
-    shape = (len(documents), max(1, len(term_ids)))
-    matrix = sparse.csr_matrix((values[keep], columns[keep], indptr), shape=shape)
+                if found[position] is None:
+                    found[position] = known[word] = _term_of(word) or ""
+        return TermCounts(
+            tuple(compress(found, found)),
+            np.fromiter(compress(counts.values(), found), dtype=np.int32),
+        )
+
+
+def term_matrix(documents: Sequence[TermCounts]) -> sparse.csr_matrix:
+    """Rows of term counts, a term's column the order of its first appearance in
+    `documents`: the same matrix, to the bit, whichever build counted which article."""
+
+    def every_term():  # twice through, never a list of them all (millions at 50,000)
+        return chain.from_iterable(document.terms for document in documents)
+
+    column_of = {term: column for column, term in enumerate(dict.fromkeys(every_term()))}
+    lengths = np.fromiter((len(d.terms) for d in documents), np.int64, len(documents))
+    columns = np.fromiter(map(column_of.__getitem__, every_term()), np.int32, int(lengths.sum()))
+    values = np.concatenate([np.zeros(0, np.int32), *(d.counts for d in documents)])
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    shape = (len(documents), max(1, len(column_of)))
+    matrix = sparse.csr_matrix((values.astype(np.float32), columns, indptr), shape=shape)
     matrix.sum_duplicates()  # words of one term ("case", "cases") summed
     return matrix
+
+
+def count_terms(stories: Sequence[Story]) -> list[TermCounts]:
+    """Each story's terms: those it carries, else counted from its title and body."""
+    counter = TermCounter()
+    return [
+        story.terms if story.terms is not None else counter.count(story.title, story.body)
+        for story in stories
+    ]
 
 
 def _row_ids(matrix: sparse.csr_matrix) -> np.ndarray:
@@ -286,6 +327,45 @@ def _normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.diags((1.0 / norms).astype(np.float32)) @ matrix)
 
 
+def _best_per_row(
+    product: sparse.csr_matrix, count: int, first_row: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's `count` largest positive entries, best first, ties by the smaller
+    column, leaving out row i's own column first_row + i: (columns, values), -1 and 0
+    where a row has fewer. Linear in the entries: values are put in BINS bins (a larger
+    value never in a lower bin), each row's bins are counted, and only the entries in
+    the bins that hold its best (and its own entry, left out last) are sorted."""
+    n = product.shape[0]
+    columns = np.full((n, count), -1, dtype=np.int64)
+    values = np.zeros((n, count), dtype=np.float32)
+    data = product.data
+    if data.min(initial=0.0) < 0:
+        data = np.maximum(data, 0.0)
+    top = data.max(initial=0.0)
+    if not top > 0 or count == 0:
+        return columns, values
+    lengths = np.diff(product.indptr)
+    # Rounded so that top * scale stays below BINS: no value falls outside the bins.
+    keys = (data * np.float32(min((BINS - 1) / float(top), 1e30))).astype(np.int32)
+    keys += np.repeat(np.arange(0, n * BINS, BINS, dtype=np.int32), lengths)
+    per_bin = np.bincount(keys, minlength=n * BINS).reshape(n, BINS)
+    at_or_above = np.cumsum(per_bin[:, ::-1], axis=1)[:, ::-1]
+    # The bin of each row's (count + 1)-th best: its own entry may be one of them.
+    lowest = np.maximum((at_or_above > count).sum(axis=1) - 1, 0)
+    lowest += np.arange(0, n * BINS, BINS)
+    kept = np.flatnonzero(keys >= np.repeat(lowest.astype(np.int32), lengths))
+    rows, found, others = keys[kept] // BINS, data[kept], product.indices[kept]
+    linkable = (others - rows != first_row) & (found > 0)
+    rows, found, others = rows[linkable], found[linkable], others[linkable]
+    order = np.lexsort((others, -found, rows))
+    rows, found, others = rows[order], found[order], others[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    best = rank < count
+    columns[rows[best], rank[best]] = others[best]
+    values[rows[best], rank[best]] = found[best]
+    return columns, values
+
+
 def _top_neighbours(
     query: sparse.csr_matrix, index: sparse.csr_matrix, count: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -306,29 +386,7 @@ def _top_neighbours(
     for start in range(0, n, BLOCK):
         end = min(n, start + BLOCK)
         product = sparse.csr_matrix(query[start:end] @ index_t)
-        rows = _row_ids(product)
-        product.data[(product.indices == rows + start) | (product.data < 0)] = 0.0
-        product.eliminate_zeros()
-        if not product.nnz:
-            continue
-        # Each row's entries side by side, padded with -1, then partitioned.
-        values, rows, columns = _padded(product, -1.0)
-        if values.shape[1] < count:
-            values = np.pad(values, ((0, 0), (0, count - values.shape[1])), constant_values=-1)
-        others = np.full(values.shape, -1, dtype=np.int32)
-        others[rows, columns] = product.indices
-        width = values.shape[1]
-        if width > count:
-            best = np.argpartition(-values, count - 1, axis=1)[:, :count]
-            values = np.take_along_axis(values, best, axis=1)
-            others = np.take_along_axis(others, best, axis=1)
-        order = np.lexsort((others, -values), axis=1)[:, :count]
-        values = np.take_along_axis(values, order, axis=1)
-        others = np.take_along_axis(others, order, axis=1)
-        others[values <= 0] = -1
-        values[values <= 0] = 0.0
-        indices[start:end] = others
-        scores[start:end] = values
+        indices[start:end], scores[start:end] = _best_per_row(product, count, start)
     return indices, scores
 
 
@@ -341,11 +399,20 @@ def _neighbours(
 
 
 class RelatedIndex:
-    """Text similarity between the articles of one site, fitted once."""
+    """Text similarity between the articles of one site, fitted once: from each article's
+    (title, plain-text body), or from their term matrix when `counts` gives it
+    (`term_matrix`)."""
 
-    def __init__(self, documents: Sequence[tuple[str, str]], candidates: int = CANDIDATES):
-        with collection_paused():
-            counts = _term_matrix(documents)
+    def __init__(
+        self,
+        documents: Sequence[tuple[str, str]] = (),
+        candidates: int = CANDIDATES,
+        counts: sparse.csr_matrix | None = None,
+    ):
+        if counts is None:
+            counter = TermCounter()
+            with collection_paused():  # many small acyclic objects: see broadsheet.perf
+                counts = term_matrix([counter.count(title, body) for title, body in documents])
         n = counts.shape[0]
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         idf = np.log((n + 1) / (df + 1)).astype(np.float32) + np.float32(1e-3)
@@ -394,13 +461,16 @@ def _tag_weights(stories: Sequence[Story]) -> tuple[sparse.csr_matrix, np.ndarra
     """Each story's tags as a 0/1 row, and each tag's weight: its idf over the stories
     divided by log(n + 1), so one tag weighs at most 1 (case and accents of a tag's
     spelling do not matter)."""
-    ids: dict[str, int] = {}
+    key_of = {tag: tag_key(tag) for tag in set(chain.from_iterable(s.tags for s in stories))}
+    # Columns in the keys' order, not by first use: the sums of stage 4 run along the
+    # columns, and one order in every process gives the same scores to the last bit.
+    ids = {key: column for column, key in enumerate(sorted(set(key_of.values()) - {""}))}
     rows: list[int] = []
     columns: list[int] = []
     for row, story in enumerate(stories):
-        for tag in {tag_key(t) for t in story.tags} - {""}:
-            rows.append(row)
-            columns.append(ids.setdefault(tag, len(ids)))
+        found = {ids[key] for key in map(key_of.__getitem__, story.tags) if key}
+        rows += [row] * len(found)
+        columns += found
     n = len(stories)
     matrix = sparse.csr_matrix(
         (np.ones(len(rows), np.float32), (rows, columns)), shape=(n, max(1, len(ids)))
@@ -465,13 +535,16 @@ def related_stories(
     stories: Sequence[Story], settings: RelatedSettings | None = None
 ) -> dict[str, list[Link]]:
     """Every story's related links, best first (stage 5), keyed by story key."""
-    settings = settings or RelatedSettings()
-    stories = list(stories)
+    with collection_paused():  # many small acyclic objects: see broadsheet.perf
+        return _related_stories(list(stories), settings or RelatedSettings())
+
+
+def _related_stories(stories: list[Story], settings: RelatedSettings) -> dict[str, list[Link]]:
     by_key = {story.key: row for row, story in enumerate(stories)}
     links: dict[str, list[Link]] = {story.key: [] for story in stories}
     if not stories or settings.max_links == 0:
         return links
-    index = RelatedIndex([(s.title, s.body) for s in stories])
+    index = RelatedIndex(counts=term_matrix(count_terms(stories)))
     days = day_numbers(stories)
     scores = np.round(candidate_scores(stories, index, settings.half_life_days, days), 6)
     # Order each row's candidates: score, then the more recent, then the smaller key.
@@ -482,23 +555,58 @@ def related_stories(
     others = np.maximum(index.indices, 0)
     recent = np.nan_to_num(days[others], nan=-np.inf)
     order = np.lexsort((key_rank[others], -recent, -scores), axis=1)
-    for row, story in enumerate(stories):
-        excluded = {story.key, *story.duplicates, *story.banned}
-        chosen: list[Link] = []
-        for key in story.pinned:
-            if key in by_key and key not in excluded and all(c.key != key for c in chosen):
-                chosen.append(Link(key, 1.0, pinned=True))
-        taken = {link.key for link in chosen} | excluded
-        for position in order[row]:
-            if len(chosen) >= settings.max_links:
-                break
-            score = float(scores[row, position])
-            if index.indices[row, position] < 0 or score < settings.min_score or score <= 0:
-                break
-            candidate = stories[index.indices[row, position]]
-            if candidate.key in taken or story.key in candidate.duplicates:
-                continue
-            taken.add(candidate.key)
-            chosen.append(Link(candidate.key, score))
-        links[story.key] = chosen[: settings.max_links]
+    ranked = np.take_along_axis(index.indices, order, axis=1)
+    ranked_scores = np.take_along_axis(scores, order, axis=1)
+    # Scores fall along a row: the candidates that may be linked come first.
+    linkable = (ranked >= 0) & (ranked_scores >= settings.min_score) & (ranked_scores > 0)
+    linkable = linkable.sum(axis=1)
+    shown = np.minimum(linkable, settings.max_links)
+    # Most stories pin, ban and copy nothing, and neither do their best candidates: their
+    # links are those candidates as they come (keys are unique, so none repeats).
+    copied = np.fromiter((bool(s.duplicates) for s in stories), bool, len(stories))
+    plain = np.fromiter((not (s.pinned or s.banned) for s in stories), bool, len(stories))
+    among_shown = np.arange(ranked.shape[1]) < shown[:, None]
+    plain &= ~copied & ~(copied[np.maximum(ranked, 0)] & among_shown).any(axis=1)
+    plain &= len(by_key) == len(stories)
+    width = min(settings.max_links, ranked.shape[1])
+    best, best_scores = ranked[:, :width].tolist(), ranked_scores[:, :width].tolist()
+    keys = [story.key for story in stories]
+    for row, (story, is_plain, count) in enumerate(
+        zip(stories, plain.tolist(), shown.tolist(), strict=True)
+    ):
+        if is_plain:
+            found = zip(best[row][:count], best_scores[row][:count], strict=True)
+            links[story.key] = [Link(keys[other], score) for other, score in found]
+        else:
+            end = linkable[row]
+            candidates = zip(
+                ranked[row, :end].tolist(), ranked_scores[row, :end].tolist(), strict=True
+            )
+            links[story.key] = _chosen_links(story, stories, by_key, candidates, settings.max_links)
     return links
+
+
+def _chosen_links(
+    story: Story,
+    stories: Sequence[Story],
+    by_key: dict[str, int],
+    candidates: Iterable[tuple[int, float]],
+    max_links: int,
+) -> list[Link]:
+    """Stage 5 for one story: its pins, then those of its linkable candidates (row and
+    score, best first) that are not itself, a copy, banned or already chosen."""
+    excluded = {story.key, *story.duplicates, *story.banned}
+    chosen: list[Link] = []
+    for key in story.pinned:
+        if key in by_key and key not in excluded and all(c.key != key for c in chosen):
+            chosen.append(Link(key, 1.0, pinned=True))
+    taken = {link.key for link in chosen} | excluded
+    for other, score in candidates:
+        if len(chosen) >= max_links:
+            break
+        candidate = stories[other]
+        if candidate.key in taken or story.key in candidate.duplicates:
+            continue
+        taken.add(candidate.key)
+        chosen.append(Link(candidate.key, score))
+    return chosen[:max_links]

@@ -121,6 +121,13 @@ def load_bench(name: str):
     return module
 
 
+def generated_site(content: Path, count: int):
+    """bench/build.py's generated site of `count` articles written into `content`:
+    (the bench module, its SiteWriter for adding articles, content)."""
+    bench = load_bench("build")
+    return bench, bench.generate_site(content, count), content
+
+
 def require_tool(path: Path, what: str, install: str) -> Path:
     """path, when it exists; else skip loudly, or fail when BROADSHEET_REQUIRE_BROWSER=1."""
     if path.exists():

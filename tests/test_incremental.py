@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import load_bench
+from conftest import generated_site
 
 import tasks
 
@@ -30,10 +30,7 @@ def listed_in_digests(content: Path) -> str:
 
 @pytest.fixture
 def generated(tmp_path):
-    bench = load_bench("build")
-    content = tmp_path / "content"
-    writer = bench.generate_site(content, COUNT)
-    return bench, writer, content
+    return generated_site(tmp_path / "content", COUNT)
 
 
 def test_an_incremental_build_equals_a_cold_one(generated, tmp_path, monkeypatch):

@@ -48,6 +48,14 @@ articles share one (their URLs differ by date), the second by source path is
 still linked by the analysis, but a ``Related`` entry naming the slug means the
 first published one, and a ``Not_related`` entry bans both.
 
+Cache. When the build keeps caches (``broadsheet.buildcache``: the publish workflow's
+``BROADSHEET_CONTENT_CACHE``), each article's terms (``broadsheet.related.TermCounts``,
+by a hash of its title and body) and each Source_url as the theme links it are kept in
+``CACHE_PATH/related_stories/articles.pickle``; a rebuild takes the text of only the
+new and edited articles. The links themselves are found afresh over the whole site
+every build (one new article can change any article's links), and are the same as a
+cold build's. Without the cache nothing is read or written.
+
 Signal. ``article_generator_finalized``, once every article is read and tagged.
 Pelican's signals are process-global, so the handler does nothing unless
 ``related_stories`` is in the running build's ``PLUGINS``.
@@ -59,17 +67,21 @@ import logging
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
+from operator import attrgetter
 
 from pelican import signals
 
+from broadsheet.buildcache import Memo, cache_folder, digest_of
+from broadsheet.perf import collection_paused
 from broadsheet.plugins import every_article, plugin_listed
-from broadsheet.related import RelatedSettings, Story, related_stories
+from broadsheet.related import RelatedSettings, Story, TermCounter, TermCounts, related_stories
 from broadsheet.sanitize import outlet_mentions, safe_url
 from broadsheet.tagging import html_text
 
 logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "related_stories"
+CACHE_NAME = "related_stories"  # CACHE_PATH/related_stories/ when the build keeps caches
 
 
 def plugin_enabled(settings: dict) -> bool:
@@ -104,9 +116,17 @@ def article_date(article) -> datetime | None:
     return date
 
 
-def own_url(article) -> str | None:
-    """The article's Source_url, as the theme would link it."""
-    return safe_url(str(article.metadata.get("source_url") or "")) or None
+def own_url(article, memo: Memo | None = None) -> str | None:
+    """The article's Source_url, as the theme would link it (kept in `memo` by the URL)."""
+    written = str(article.metadata.get("source_url") or "")
+    if memo is None or not memo.enabled:
+        return safe_url(written) or None
+    key = ("source_url", written)
+    if key in memo:
+        return memo.get(key)
+    found = safe_url(written) or None
+    memo.put(key, found)
+    return found
 
 
 def copy_urls(article) -> list[str]:
@@ -163,16 +183,21 @@ def named_keys(article, field: str, by_slug: dict[str, list[str]]) -> list[list[
     return named
 
 
-def duplicate_keys(contents: list, keys: list[str]) -> dict[str, set[str]]:
+def duplicate_keys(
+    contents: list, keys: list[str], memo: Memo | None = None
+) -> dict[str, set[str]]:
     """Each article's syndicated copies, both ways: A lists B's Source_url, or B lists A's."""
+    copies = [copy_urls(article) for article in contents]
+    duplicates: dict[str, set[str]] = defaultdict(set)
+    if not any(copies):
+        return duplicates
     by_url: dict[str, list[str]] = defaultdict(list)
     for article, key in zip(contents, keys, strict=True):
-        url = own_url(article)
+        url = own_url(article, memo)
         if url:
             by_url[url].append(key)
-    duplicates: dict[str, set[str]] = defaultdict(set)
-    for article, key in zip(contents, keys, strict=True):
-        for url in copy_urls(article):
+    for key, urls in zip(keys, copies, strict=True):
+        for url in urls:
             for other in by_url.get(url, ()):
                 if other != key:
                     duplicates[key].add(other)
@@ -180,26 +205,54 @@ def duplicate_keys(contents: list, keys: list[str]) -> dict[str, set[str]]:
     return duplicates
 
 
-def build_stories(contents: list) -> list[Story]:
-    """One Story per article, in the same order."""
+def article_title(article) -> str:
+    """The article's title as the analysis reads it."""
+    return str(getattr(article, "title", "") or "")
+
+
+def article_terms(contents: list, memo: Memo) -> list[TermCounts]:
+    """Each article's terms: from `memo` when its title and body are ones it has, else
+    counted from the body's text (and kept in `memo`)."""
+    counter = TermCounter()
+    found = []
+    for article in contents:
+        title, body = article_title(article), article._content or ""
+        key = digest_of(title, body)
+        terms = memo.get(key)
+        if terms is None:
+            terms = counter.count(title, html_text(body))
+            memo.put(key, terms)
+        found.append(terms)
+    return found
+
+
+def build_stories(contents: list, memo: Memo | None = None) -> list[Story]:
+    """One Story per article, in the same order. With a `memo` that keeps them, each
+    story carries its terms and no body (the body's text is only taken for a new one)."""
     keys, by_slug = story_keys(contents)
     published = {key for article, key in zip(contents, keys, strict=True) if is_published(article)}
-    duplicates = duplicate_keys(contents, keys)
+    duplicates = duplicate_keys(contents, keys, memo)
+    cached = memo is not None and memo.enabled
+    terms = article_terms(contents, memo) if cached else [None] * len(contents)
     stories = []
-    for article, key in zip(contents, keys, strict=True):
-        pins = [named[0] for named in named_keys(article, "related", by_slug)]
-        bans = [ban for named in named_keys(article, "not_related", by_slug) for ban in named]
+    for article, key, known in zip(contents, keys, terms, strict=True):
+        pins = bans = ()
+        if "related" in article.metadata:
+            pins = [named[0] for named in named_keys(article, "related", by_slug)]
+        if "not_related" in article.metadata:
+            bans = [ban for named in named_keys(article, "not_related", by_slug) for ban in named]
         tags = getattr(article, "tags", None) or ()
         stories.append(
             Story(
                 key=key,
-                title=str(getattr(article, "title", "") or ""),
-                body=html_text(article._content or ""),
+                title=article_title(article),
+                body="" if cached else html_text(article._content or ""),
                 date=article_date(article),
-                tags=tuple(tag.name for tag in tags),
+                tags=tuple(map(attrgetter("name"), tags)),
                 duplicates=frozenset(duplicates.get(key, ())),
                 pinned=tuple(pin for pin in pins if pin in published),
                 banned=frozenset(bans),
+                terms=known,
             )
         )
     return stories
@@ -230,11 +283,19 @@ def add_related_stories(article_generator) -> None:
         return
     options = RelatedSettings.from_settings(settings)
     contents = read_articles(article_generator)
-    stories = build_stories(contents)
+    # Many small acyclic objects (see broadsheet.perf), gone when link_articles returns.
+    with collection_paused():
+        link_articles(contents, options, Memo(cache_folder(settings, CACHE_NAME), "articles"))
+
+
+def link_articles(contents: list, options: RelatedSettings, memo: Memo) -> None:
+    """Set each article's ``related_stories``; keep what `memo` should keep for next time."""
+    stories = build_stories(contents, memo)
     links = find_links(contents, stories, options)
     by_key = {story.key: article for article, story in zip(contents, stories, strict=True)}
     for article, story in zip(contents, stories, strict=True):
         article.related_stories = [by_key[link.key] for link in links.get(story.key, ())]
+    memo.save()
 
 
 def register() -> None:
