@@ -84,6 +84,26 @@ relative to the site, absolute ``url``), ``feeds_digest`` (the digest feeds),
 ``FeedLink``: ``feeds_for_tag(tag)`` and ``feeds_for_category(category)``. Each
 lists only feeds the build writes.
 
+Between builds. With Pelican's content cache on (publishconf.py turns it on when
+``BROADSHEET_CONTENT_CACHE`` names a folder; see ``broadsheet.buildcache``), every feed
+file written is kept in ``CACHE_PATH/feeds/`` with the key of everything it is made
+from, and the next build puts a kept file back (a hard link into the output folder,
+which a publish build empties first) instead of rendering it again when its key is the
+same. A feed file's key (``feed_file_key``) is made of the site's values
+(``code_version()``, the whole ``FeedPlan``: every feed path, the site URL, title,
+subtitle, language and author, ``FEEDS_MAX_ITEMS`` and ``FEEDS_MAX_BYTES``; and the
+``ITEM_SETTINGS``), the feed's own ``FeedInfo`` and ``FeedLink``, and its entries' keys
+in order: an article's is the digest of its ``EntryInputs``, every value its entry is
+made from, read off the article by every build (its HTML with its links to other
+contents resolved, its outlet's full-text rule…); a digest issue's is the digest of its
+finished entry. A feed's ``updated`` date, and which of its entries keep their full
+content within ``FEEDS_MAX_BYTES``, follow from those, so a feed file is rendered again
+exactly when something it shows has changed, and an entry is made (``item_from_inputs``)
+only for the feeds that are. A kept file changed since (``FileStore`` checks its size
+and time) or a cache from other code or unreadable is not used. The OPML list is always
+written. Without the content cache nothing is read or kept. (A fit_to_budget warning is
+logged by the build that renders the feed, not by those that put it back.)
+
 Signals. ``article_generator_finalized`` puts the links in the context before any
 template is rendered (and refuses bad settings before anything is written).
 ``article_writer_finalized`` writes the feeds: its sender is the ArticlesGenerator
@@ -105,9 +125,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
+from functools import cached_property
 from itertools import chain
+from operator import attrgetter
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
@@ -119,6 +143,7 @@ from pelican import signals
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import sanitised_join, truncate_html_words
 
+from broadsheet.buildcache import FileStore, cache_folder, code_version, digest_of, place
 from broadsheet.errors import BuildError
 from broadsheet.plugins import plugin_listed
 from broadsheet.reader import first_paragraph, outlet_allows_full_text
@@ -129,6 +154,7 @@ from broadsheet.sources import Outlet, load_outlets
 logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "feeds"
+CACHE_FOLDER = "feeds"  # under CACHE_PATH: the feed files kept between builds
 DIGESTS_PLUGIN_NAME = "digests"
 DEFAULT_MAX_ITEMS = 50
 DEFAULT_MAX_BYTES = 2_000_000
@@ -222,6 +248,11 @@ class FeedItem:
     def briefed(self) -> FeedItem:
         """This entry with its content cut to the summary and the link."""
         return replace(self, content=self.brief or self.summary)
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of every field: equal keys make equal entries (as EntryInputs.key)."""
+        return digest_of(repr(self))
 
 
 @dataclass(frozen=True)
@@ -435,15 +466,67 @@ def lead_image_html(image_url: str, caption: str | None, credit: str | None) -> 
     )
 
 
-def item_from_article(
+# The settings an entry is made with (item_from_inputs), beyond what EntryInputs holds.
+ITEM_SETTINGS = ("SUMMARY_MAX_LENGTH", "SUMMARY_END_SUFFIX")
+
+
+# eq=False: hashed as itself (a build ranks its entries by them); not frozen: quicker to make.
+@dataclass(eq=False)
+class EntryInputs:
+    """Everything an article's feed entry is made of, read off the article.
+
+    ``item_from_inputs`` makes the entry from these, the feeds' site URL and the
+    ``ITEM_SETTINGS`` alone, so ``key`` (their digest) stands for the finished entry in
+    the key of every feed file that holds it. ``id``, ``published`` and ``source_path``
+    are the entry's own: feeds choose and order their entries by them (``newest_first``)
+    before any is made. URLs are kept as the article gives them and made safe and
+    absolute with the entry, which most builds never make. Read once, never changed.
+    """
+
+    id: str
+    source_path: str
+    published: datetime
+    updated: datetime
+    link: str
+    title: str
+    body: str  # the article's HTML, its links to other contents resolved
+    summary: str | None  # its Summary metadata; None when it has none
+    source: str | None
+    source_url: str | None  # as the article gives it
+    full_text: bool  # its outlet allows the full text in feeds
+    image: str | None  # as the article gives it
+    image_caption: str | None
+    image_credit: str | None
+    byline: str
+    categories: tuple[str, ...]
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of every field: equal keys make equal entries.
+
+        The body, the one long field, is hashed as it is rather than through repr; it
+        comes last, after the repr of the others, which holds no separator (\\x1f).
+        """
+        return digest_of(repr((_entry_input_fields(self), type(self.body).__name__)), self.body)
+
+
+# Every field of EntryInputs but the body, as a tuple.
+_entry_input_fields = attrgetter(
+    *(field.name for field in dataclass_fields(EntryInputs) if field.name != "body")
+)
+
+
+def read_entry_inputs(
     article, site_url: str, settings: Mapping, outlets: Sequence[Outlet] = ()
-) -> FeedItem:
-    """Return the feed entry of a Pelican article."""
+) -> EntryInputs:
+    """Read what a Pelican article's feed entry is made of, or raise FeedError.
+
+    ``outlets`` are sources.yml's rules; only those that forbid full text are looked up.
+    """
     source_path = article.source_path
     published = to_aware_datetime(getattr(article, "date", None), source_path)
     modified = getattr(article, "modified", None)
     updated = published if modified is None else to_aware_datetime(modified, source_path)
-    link = join_site_url(site_url, article.url)
 
     uid = str(getattr(article, "uid", "") or "").strip()
     entry_id = uid or fallback_entry_id(
@@ -451,45 +534,75 @@ def item_from_article(
         published,
         settings.get("FEEDS_TAG_AUTHORITY", DEFAULT_TAG_AUTHORITY),
     )
-
-    body = article.get_content(site_url)
     source = str(getattr(article, "source", "") or "").strip() or None
-    source_url = safe_url(getattr(article, "source_url", None))
-    full_text = outlet_allows_full_text(source, source_url, outlets)
-    if "summary" in article.metadata:
-        summary = article.metadata["summary"]
+    source_url = getattr(article, "source_url", None)
+    full_text = True  # what outlet_allows_full_text says when no outlet forbids it
+    if any(not outlet.full_text for outlet in outlets):
+        full_text = outlet_allows_full_text(source, safe_url(source_url), outlets)
+    return EntryInputs(
+        id=entry_id,
+        source_path=source_path,
+        published=published,
+        updated=updated,
+        link=join_site_url(site_url, article.url),
+        title=str(article.title),
+        body=article.get_content(site_url),
+        summary=article.metadata.get("summary"),
+        source=source,
+        source_url=source_url,
+        full_text=full_text,
+        image=getattr(article, "image", None),
+        image_caption=getattr(article, "image_caption", None),
+        image_credit=getattr(article, "image_credit", None),
+        byline=str(getattr(article, "byline", "") or "").strip(),
+        categories=tuple([tag.name for tag in getattr(article, "tags", None) or ()]),
+    )
+
+
+def item_from_inputs(inputs: EntryInputs, site_url: str, settings: Mapping) -> FeedItem:
+    """Make an article's feed entry from what was read off it."""
+    body, link, full_text = inputs.body, inputs.link, inputs.full_text
+    if inputs.summary is not None:
+        summary = inputs.summary
     elif full_text:
         summary = plain_summary(body, settings)
     else:  # Pelican's summary may be the whole of a short text: the importer's rule
         summary = first_paragraph(body)
-    original = "\n" + original_link_html(source, source_url) if source_url else ""
+    source_url = safe_url(inputs.source_url)
+    original = "\n" + original_link_html(inputs.source, source_url) if source_url else ""
 
     # A lead image kept on the site (images/…) at its absolute URL here; an outlet's as it is.
-    image_url = metadata_url(getattr(article, "image", None), site_url)
+    image_url = metadata_url(inputs.image, site_url)
     image = FeedImage(image_url, image_media_type(image_url)) if image_url else None
     if image:
-        caption = getattr(article, "image_caption", None)
-        body = lead_image_html(image.url, caption, getattr(article, "image_credit", None)) + body
+        body = lead_image_html(image.url, inputs.image_caption, inputs.image_credit) + body
 
     summary = absolutize_html(summary, link)
     brief = summary + original  # the original's URL is absolute already
     content = absolutize_html(body + original, link) if full_text else brief
-    byline = str(getattr(article, "byline", "") or "").strip()
     return FeedItem(
-        id=entry_id,
-        title=str(article.title),
+        id=inputs.id,
+        title=inputs.title,
         link=link,
         content=content,
         summary=summary,
-        published=published,
-        updated=updated,
-        author=byline or source,
-        categories=tuple(tag.name for tag in getattr(article, "tags", None) or ()),
-        source_path=source_path,
+        published=inputs.published,
+        updated=inputs.updated,
+        author=inputs.byline or inputs.source,
+        categories=inputs.categories,
+        source_path=inputs.source_path,
         brief=brief,
         external_url=source_url,
         image=image,
     )
+
+
+def item_from_article(
+    article, site_url: str, settings: Mapping, outlets: Sequence[Outlet] = ()
+) -> FeedItem:
+    """Return the feed entry of a Pelican article."""
+    inputs = read_entry_inputs(article, site_url, settings, outlets)
+    return item_from_inputs(inputs, site_url, settings)
 
 
 def issue_html(issue, site_url: str) -> str:
@@ -540,9 +653,18 @@ def item_from_issue(issue, site_url: str, settings: Mapping) -> FeedItem:
     )
 
 
-def select_items(items: Iterable[FeedItem], max_items: int | None) -> list[FeedItem]:
+Entry = TypeVar("Entry", EntryInputs, FeedItem)
+
+
+def select_items(items: Iterable[Entry], max_items: int | None) -> list[Entry]:
     """Return items newest first (ties by id), at most max_items; refuse duplicate ids."""
-    ordered = sorted(items, key=lambda item: (item.published, item.id), reverse=True)
+    ordered = newest_first(items)
+    return ordered if max_items is None else ordered[:max_items]
+
+
+def newest_first(items: Iterable[Entry]) -> list[Entry]:
+    """Return items (FeedItems or EntryInputs) newest first, ties by id; refuse duplicate ids."""
+    ordered = sorted(items, key=newest_first_key, reverse=True)
     seen: dict[str, str] = {}
     for item in ordered:
         if item.id in seen:
@@ -550,7 +672,20 @@ def select_items(items: Iterable[FeedItem], max_items: int | None) -> list[FeedI
                 f"{item.source_path}: feed id {item.id!r} is already used by {seen[item.id]}"
             )
         seen[item.id] = item.source_path
-    return ordered if max_items is None else ordered[:max_items]
+    return ordered
+
+
+def newest_first_key(item: Entry) -> tuple[datetime, str]:
+    """An entry's published date and id, the date in UTC when it is aware.
+
+    The same order as the dates' own; dates in one time zone object compare without
+    asking each its offset again, as dates with a time zone object each (as Pelican
+    reads them) do, twice for every comparison.
+    """
+    published = item.published
+    if published.tzinfo is not None:
+        published = published.astimezone(UTC)
+    return published, item.id
 
 
 def feed_updated(items: Sequence[FeedItem]) -> datetime:
@@ -1058,53 +1193,146 @@ def add_feed_links(article_generator) -> None:
 
 @dataclass(frozen=True)
 class FeedJob:
-    """Feeds to write, one per link (format), all of the same entries."""
+    """Feeds to write, one per link (format), all of the same entries.
+
+    An entry is an article's ``EntryInputs`` (its FeedItem is made only if a feed holding
+    it is rendered) or a finished ``FeedItem`` (a digest issue's).
+    """
 
     group: str  # where OPML lists them: site, digests, categories or tags
     info: FeedInfo
     links: Sequence[FeedLink]
-    items: Sequence[FeedItem]
+    items: Sequence[EntryInputs | FeedItem]
+
+
+def feed_file_key(site_key: str, info: str, link: FeedLink, entry_keys: str) -> str:
+    """The key of one feed file: the site's, the feed's own values and its entries' keys.
+
+    Everything a feed file shows is a function of these: its updated date is its newest
+    entry's, and which entries keep their full content within FEEDS_MAX_BYTES follows from
+    the entries and the plan (in ``site_key``). ``info`` is the repr of the feed's
+    FeedInfo; ``entry_keys`` its entries' keys in order, joined (all are as long).
+    """
+    return digest_of(site_key, info, repr(link), entry_keys)
 
 
 class FeedWriter:
     """Writes feeds under the output folder, each within the byte budget, and remembers them.
 
-    ``entries`` carries entry XML from one feed to the next (EntryElements).
+    With a cache (``store`` enabled), a feed file whose key (``feed_file_key``) is the
+    stored one is put back from ``store`` and not rendered; every file rendered is kept
+    there. ``make_item`` makes an entry's FeedItem, once per entry however many feeds
+    hold it; ``EntryElements`` carries its XML from one feed to the next.
     """
 
     def __init__(
-        self, output_path: str, plan: FeedPlan, entries: EntryElements | None = None
+        self,
+        output_path: str,
+        plan: FeedPlan,
+        make_item: Callable[[EntryInputs | FeedItem], FeedItem],
+        store: FileStore | None = None,
+        site_key: str = "",
     ) -> None:
         self.output_path = output_path
         self.plan = plan
-        self.entries = entries if entries is not None else EntryElements()
+        self.make_item = make_item
+        self.store = store if store is not None else FileStore(None)
+        self.site_key = site_key
         self.written: dict[str, list[FeedLink]] = {}
         self.paths: set[str] = set()
 
-    def write(self, job: FeedJob) -> None:
-        """Render and write one feed per link (format), all of the same entries."""
-        for link in job.links:
-            if link.path in self.paths:
-                raise FeedError(f"two feeds would be written to {link.path}: check FEEDS_* paths")
-            self.paths.add(link.path)
+    def write(self, jobs: Sequence[FeedJob]) -> None:
+        """1. Put back every feed file the store has; 2. make the entries of the others,
+        each once; 3. render and write those, each entry's XML built once per format."""
+        # 1. Each file's key; the kept files.
+        missed: list[tuple[FeedJob, FeedLink, str]] = []
+        for job in jobs:
+            if self.store.enabled:
+                info, entry_keys = repr(job.info), "".join([entry.key for entry in job.items])
+            for link in job.links:
+                if link.path in self.paths:
+                    raise FeedError(
+                        f"two feeds would be written to {link.path}: check FEEDS_* paths"
+                    )
+                self.paths.add(link.path)
+                self.written.setdefault(job.group, []).append(link)
+                key = ""
+                if self.store.enabled:
+                    key = feed_file_key(self.site_key, info, link, entry_keys)
+                    if self.put_back(link.path, key):
+                        continue
+                missed.append((job, link, key))
+
+        # 2. The entries of the feeds to render.
+        made: dict[int, FeedItem] = {}
+
+        def item_of(entry: EntryInputs | FeedItem) -> FeedItem:
+            item = made.get(id(entry))
+            if item is None:
+                item = made[id(entry)] = self.make_item(entry)
+            return item
+
+        renders = [
+            (job.info, link, key, [item_of(entry) for entry in job.items])
+            for job, link, key in missed
+        ]
+        entries = EntryElements(
+            (link.format, item)
+            for _, link, _, items in renders
+            if link.format in ENTRY_TAGS
+            for item in items
+        )
+
+        # 3. Render, write and keep them.
+        for info, link, key, items in renders:
             document = fit_to_budget(
-                lambda chosen, link=link: render_feed(
-                    link.format, job.info, link.url, chosen, self.entries
+                lambda chosen, link=link, info=info: render_feed(
+                    link.format, info, link.url, chosen, entries
                 ),
-                job.items,
+                items,
                 self.plan.max_bytes,
                 link.path,
                 lambda html, link=link: written_size(link.format, html),
             )
-            write_file(self.output_path, link.path, document)
-            self.written.setdefault(job.group, []).append(link)
+            output_file = write_file(self.output_path, link.path, document)
+            self.store.keep(link.path, key, output_file)
+
+    def put_back(self, relative_path: str, key: str) -> bool:
+        """Link the kept feed file made from `key` to its place in the output; True if done.
+
+        FileStore.reuse would make its folder and unlink the path first, two system calls
+        that a publish build's emptied output folder does not need for most of its
+        thousands of feeds: the link is tried first, and ``place`` does it all on failure.
+        """
+        stored = self.store.stored(relative_path, key)
+        if stored is None:
+            return False
+        output_file = sanitised_join(self.output_path, relative_path)
+        try:
+            os.link(stored, output_file)
+        except OSError:  # no folder yet, a file there already, another file system…
+            place(stored, Path(output_file))
+        return True
 
 
-def write_file(output_path: str, relative_path: str, document: bytes) -> None:
-    """Write bytes to a path under the output folder, making its folders."""
-    output_file = sanitised_join(output_path, relative_path)
-    os.makedirs(os.path.dirname(output_file), exist_ok=True)
-    Path(output_file).write_bytes(document)
+def write_file(output_path: str, relative_path: str, document: bytes) -> Path:
+    """Write bytes to a new file under the output folder, making its folders; return its path.
+
+    A file already at the path is unlinked, not written over: it may be a kept feed
+    linked there by an earlier build, which must not change.
+    """
+    output_file = Path(sanitised_join(output_path, relative_path))
+    try:
+        handle = output_file.open("xb")
+    except FileNotFoundError:  # its folder is not there yet
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = output_file.open("xb")
+    except FileExistsError:
+        output_file.unlink()
+        handle = output_file.open("xb")
+    with handle:
+        handle.write(document)
+    return output_file
 
 
 def load_site_outlets(settings: Mapping) -> tuple[Outlet, ...]:
@@ -1115,9 +1343,10 @@ def load_site_outlets(settings: Mapping) -> tuple[Outlet, ...]:
 def write_feeds(article_generator, writer=None) -> None:
     """article_writer_finalized: write every configured feed, then the OPML list.
 
-    1. Make one entry per article and issue; 2. choose every feed's entries (site,
-    digests, categories, tags); 3. render and write them in that order, each entry's XML
-    built once per format (EntryElements, told which feeds want it); 4. write the OPML.
+    1. Read each article's entry inputs and make each issue's entry; 2. choose every
+    feed's entries (site, digests, categories, tags); 3. write them in that order
+    (FeedWriter: a feed file kept by an earlier build with the same key is put back, the
+    others rendered, each entry made and its XML built once); 4. write the OPML.
     """
     settings = article_generator.settings
     if not plugin_enabled(settings):
@@ -1127,15 +1356,18 @@ def write_feeds(article_generator, writer=None) -> None:
         return
     site_url = plan.site_url
     outlets = load_site_outlets(settings)
+    item_settings = {key: settings[key] for key in ITEM_SETTINGS if key in settings}
 
     # 1. One entry per article, shared by the site feed and every tag and category feed.
     articles = [*article_generator.articles, *article_generator.translations]
     entries = {
-        id(article): item_from_article(article, site_url, settings, outlets) for article in articles
+        id(article): read_entry_inputs(article, site_url, settings, outlets) for article in articles
     }
 
-    # 2. Every feed's entries.
-    site_items = select_items(entries.values(), plan.max_items)
+    # 2. Every feed's entries: the newest of all, of the digests, of each category and tag.
+    ordered = newest_first(entries.values())
+    site_items = ordered if plan.max_items is None else ordered[: plan.max_items]
+    rank = {entry: position for position, entry in enumerate(ordered)}
     jobs = [FeedJob("site", plan.info, plan.site_links(), site_items)]
     context = article_generator.context
     if plan.digest and "digests" in context:
@@ -1149,21 +1381,21 @@ def write_feeds(article_generator, writer=None) -> None:
         )
         jobs.append(FeedJob("digests", digest_info, plan.digest_links(archive), digest_items))
     categories = getattr(article_generator, "categories", None) or []
-    jobs += taxonomy_feed_jobs(plan, "categories", plan.category, categories, entries)
+    jobs += taxonomy_feed_jobs(plan, "categories", plan.category, categories, entries, rank)
     tags = getattr(article_generator, "tags", None) or {}
-    jobs += taxonomy_feed_jobs(plan, "tags", plan.tag, tags.items(), entries)
+    jobs += taxonomy_feed_jobs(plan, "tags", plan.tag, tags.items(), entries, rank)
 
-    # 3. Render and write them.
-    wanted = (
-        (link.format, item)
-        for job in jobs
-        for link in job.links
-        if link.format in ENTRY_TAGS
-        for item in job.items
-    )
-    feeds = FeedWriter(article_generator.output_path, plan, EntryElements(wanted))
-    for job in jobs:
-        feeds.write(job)
+    # 3. Write them, from the cache where it has them.
+    def make_item(entry: EntryInputs | FeedItem) -> FeedItem:
+        if isinstance(entry, EntryInputs):
+            return item_from_inputs(entry, site_url, item_settings)
+        return entry
+
+    store = FileStore(cache_folder(settings, CACHE_FOLDER))
+    site_key = digest_of(code_version(), repr(plan), repr(sorted(item_settings.items())))
+    feeds = FeedWriter(article_generator.output_path, plan, make_item, store, site_key)
+    feeds.write(jobs)
+    logger.debug("feeds: %d files put back from the cache, %d rendered", store.reused, store.kept)
 
     # 4. The OPML list of what was written.
     if plan.opml_path:
@@ -1175,6 +1407,7 @@ def write_feeds(article_generator, writer=None) -> None:
         ]
         title = f"{plan.site_title} feeds".strip()
         write_file(article_generator.output_path, plan.opml_path, render_opml(title, groups))
+    store.save()
 
 
 def taxonomy_feed_jobs(
@@ -1182,9 +1415,14 @@ def taxonomy_feed_jobs(
     group: str,
     targets: Sequence[tuple[str, str]],
     terms: Iterable[tuple[object, Sequence]],
-    entries: Mapping[int, FeedItem],
+    entries: Mapping[int, EntryInputs],
+    rank: Mapping[EntryInputs, int],
 ) -> list[FeedJob]:
-    """The feeds of each tag or category, in slug order."""
+    """The feeds of each tag or category, in slug order.
+
+    ``rank`` is each entry's place in every entry newest first (``newest_first``, which
+    refused duplicate ids): a term's entries are its articles' in that order.
+    """
     if not targets:
         return []
     jobs = []
@@ -1193,7 +1431,7 @@ def taxonomy_feed_jobs(
             logger.warning("%r has no slug (no letters or digits): no feed for it", term.name)
             continue
         # Tags: Kenya, kenya files an article twice under one tag; it is one entry.
-        chosen = {id(article): entries[id(article)] for article in articles}
+        chosen = set(map(entries.__getitem__, map(id, articles)))
         links = plan.taxonomy_links(targets, term)
         info = replace(
             plan.info,
@@ -1201,7 +1439,10 @@ def taxonomy_feed_jobs(
             # Not the term's name: readers render RSS <description> as HTML.
             site_url=links[0].html_url,
         )
-        jobs.append(FeedJob(group, info, links, select_items(chosen.values(), plan.max_items)))
+        items = sorted(chosen, key=rank.__getitem__)
+        if plan.max_items is not None:
+            items = items[: plan.max_items]
+        jobs.append(FeedJob(group, info, links, items))
     return jobs
 
 
