@@ -295,17 +295,22 @@ def _open_w(self, filename, encoding, override=False):
     will_write = (filename not in self._overridden_files) and (
         filename not in self._written_files or override
     )
+    pending = cache.pending.pop(filename, None)
+    if will_write and pending is not None and pending[2] is not None:
+        # Found in the cache: Pelican's bookkeeping of what was written (as its _open_w
+        # keeps it), without creating the file that the kept one then replaces.
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        name, key, stored = pending
+        return KeptFile(cache, name, filename, key, stored, None)
     if will_write:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(filename)  # a link to a kept page is replaced, not written through
-    pending = cache.pending.pop(filename, None)
     file = PELICAN_OPEN_W(self, filename, encoding, override)
     if pending is None or not will_write:
         return file
     name, key, stored = pending
-    if stored is not None:
-        file.close()
-        file = None
     return KeptFile(cache, name, filename, key, stored, file)
 
 
