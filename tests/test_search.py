@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -171,6 +172,17 @@ def test_pagefind_reads_only_the_files_article_urls_can_name(save_as, glob):
     assert search.article_glob(save_as) == glob
 
 
+def wait_for(path: Path, seconds: float = 15.0):
+    """A signal handler that waits until `path` exists (or `seconds` have passed)."""
+
+    def wait(*_args, **_kwargs) -> None:
+        deadline = time.monotonic() + seconds
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    return wait
+
+
 def test_the_index_runs_beside_the_rest_of_the_build(tmp_path, monkeypatch):
     # Pagefind starts once the article pages are written, before the pages, the sitemap
     # and the sources index are, and the build waits for it at the end: a slow Pagefind
@@ -181,7 +193,16 @@ def test_the_index_runs_beside_the_rest_of_the_build(tmp_path, monkeypatch):
     slow.write_text(f'#!/bin/sh\nls 2024/03 . > {seen}; sleep 1\nexec {real} "$@"\n')
     slow.chmod(0o755)
     monkeypatch.setattr(search, "pagefind_executable", lambda: slow)
-    result, output = build(tmp_path)
+    # The search step starts in a thread when the article pages are written; the pages
+    # (About) wait until Pagefind has started, so what it saw does not depend on which
+    # thread the machine ran first. A step that only started at the end never starts in
+    # time, and About is then written after the wait gives up.
+    waited = wait_for(seen)
+    signals.page_generator_write_page.connect(waited, weak=False)
+    try:
+        result, output = build(tmp_path)
+    finally:
+        signals.page_generator_write_page.disconnect(waited)
     assert result.exit_code == 0, result.output
     found = seen.read_text()
     assert "harbour-dues.html" in found  # the article pages were there
@@ -201,6 +222,7 @@ def test_a_failed_build_stops_the_index_and_leaves_none(tmp_path, monkeypatch):
     monkeypatch.setattr(search, "pagefind_executable", lambda: slow)
 
     def fail(_sender, **_signal):
+        wait_for(started)()  # the index is running (its thread may start it a little later)
         raise RuntimeError("the pages could not be written")
 
     signals.page_writer_finalized.connect(fail, weak=False)
