@@ -128,6 +128,19 @@ def generated_site(content: Path, count: int):
     return bench, bench.generate_site(content, count), content
 
 
+def cold_publish_build(content: Path, work: Path, monkeypatch) -> Path:
+    """`tasks.py build --publish` of a copy of `content` (work/cold-content) without the
+    build caches, into work/cold-site: what an incremental build must equal."""
+    import shutil
+
+    import tasks
+
+    monkeypatch.delenv("BROADSHEET_CONTENT_CACHE", raising=False)
+    copy = work / "cold-content"
+    shutil.copytree(content, copy)
+    return tasks.run_pelican(publish=True, output=work / "cold-site", content_dir=copy)
+
+
 def require_tool(path: Path, what: str, install: str) -> Path:
     """path, when it exists; else skip loudly, or fail when BROADSHEET_REQUIRE_BROWSER=1."""
     if path.exists():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import ALL_FEEDS, build_pelican_site, load_bench, write_content
+from conftest import ALL_FEEDS, build_pelican_site, cold_publish_build, load_bench, write_content
 
 import tasks
 
@@ -83,10 +83,7 @@ def test_cached_rebuild_after_adding_editing_and_deleting_writes_a_cold_builds_f
     deleted.unlink()
     incremental = publish_build(content, tmp_path / "site")
 
-    monkeypatch.delenv("BROADSHEET_CONTENT_CACHE")
-    cold_content = tmp_path / "cold-content"
-    shutil.copytree(content, cold_content)
-    cold = publish_build(cold_content, tmp_path / "cold-site")
+    cold = cold_publish_build(content, tmp_path, monkeypatch)
 
     assert_same_feeds(incremental, cold)
     corrections = feedparser.parse(incremental / "feeds/tag/ferry-corrections.atom.xml")

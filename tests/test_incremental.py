@@ -5,11 +5,10 @@ content writes, byte for byte, search index included."""
 from __future__ import annotations
 
 import filecmp
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import generated_site
+from conftest import cold_publish_build, generated_site
 
 import tasks
 
@@ -50,10 +49,7 @@ def test_an_incremental_build_equals_a_cold_one(generated, tmp_path, monkeypatch
     deleted.unlink()
     incremental = publish_build(content, tmp_path / "site")
 
-    monkeypatch.delenv("BROADSHEET_CONTENT_CACHE")
-    cold_content = tmp_path / "cold-content"
-    shutil.copytree(content, cold_content)
-    cold = publish_build(cold_content, tmp_path / "cold-site")
+    cold = cold_publish_build(content, tmp_path, monkeypatch)
 
     def page(article: Path) -> Path:
         return (

@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from conftest import cold_publish_build
 
 import tasks
 
@@ -76,12 +77,6 @@ def reused(built: Path, before: Path) -> list[str]:
         and (before / name).is_file()
         and os.path.samefile(built / name, before / name)
     ]
-
-
-def cold_build(content: Path, tmp_path: Path, monkeypatch) -> Path:
-    cold_content = tmp_path / "cold-content"
-    shutil.copytree(content, cold_content)
-    return publish_build(cold_content, tmp_path / "cold", None, monkeypatch)
 
 
 def article_source(content: Path, slug: str) -> Path:
@@ -151,7 +146,7 @@ def test_a_cached_rebuild_after_a_change_equals_a_cold_build(edit, filled, tmp_p
     content, cache, before = filled
     edit(content, before)
     built = publish_build(content, tmp_path / "built", cache, monkeypatch)
-    assert_same_site(built, cold_build(content, tmp_path, monkeypatch))
+    assert_same_site(built, cold_publish_build(content, tmp_path, monkeypatch))
     assert len(reused(built, before)) > 20  # most pages were not rendered again
 
 
@@ -170,7 +165,7 @@ def test_a_changed_setting_renders_every_page_again(filled, tmp_path, monkeypatc
     monkeypatch.setenv("BROADSHEET_SITEURL", "https://news.example.net")
     built = publish_build(content, tmp_path / "built", cache, monkeypatch)
     assert reused(built, before) == []
-    assert_same_site(built, cold_build(content, tmp_path, monkeypatch))
+    assert_same_site(built, cold_publish_build(content, tmp_path, monkeypatch))
     assert "https://news.example.net/" in (built / "index.html").read_text()
 
 
@@ -188,7 +183,7 @@ def test_a_damaged_index_is_a_cold_build_not_a_failure(filled, tmp_path, monkeyp
     (cache / "pages" / "index.pickle").write_bytes(b"not a pickle")
     built = publish_build(content, tmp_path / "built", cache, monkeypatch)
     assert reused(built, before) == []
-    assert_same_site(built, cold_build(content, tmp_path, monkeypatch))
+    assert_same_site(built, cold_publish_build(content, tmp_path, monkeypatch))
 
 
 def test_pages_of_a_deleted_story_leave_the_cache(filled, tmp_path, monkeypatch):
