@@ -258,3 +258,25 @@ def test_pages_kept_by_other_code_leave_the_cache(filled, tmp_path, monkeypatch)
     publish_build(content, tmp_path / "built", cache, monkeypatch)
     assert not orphan.exists()
     assert (cache / PAGES / "index.html").is_file()
+
+
+def test_a_failed_build_leaves_the_kept_pages_for_the_next(filled, tmp_path, monkeypatch):
+    from pelican import signals
+
+    from broadsheet.errors import BuildError
+
+    content, cache, before = filled
+
+    def fail(_sender, **_signal):
+        raise RuntimeError("the pages could not be written")
+
+    signals.page_writer_finalized.connect(fail, weak=False)
+    try:
+        with pytest.raises(BuildError):
+            publish_build(content, tmp_path / "failed", cache, monkeypatch)
+    finally:
+        signals.page_writer_finalized.disconnect(fail)
+    built = publish_build(content, tmp_path / "built", cache, monkeypatch)
+    again = publish_build(content, tmp_path / "again", cache, monkeypatch)
+    assert sorted(reused(again, built)) == tree(cache / PAGES)
+    assert_same_site(again, before)

@@ -13,8 +13,9 @@ A page's key is made of:
 - the site: ``broadsheet.buildcache.code_version()`` (Broadsheet's code, the theme's
   templates, the settings files, the rendering packages' versions), every setting in
   the template context (the upper-case names), and every other value of the shared
-  context (lower-case names: the menu's pages and categories, ``latest_digest``, the
-  Digests and Sources links…) except the site-wide lists in ``SITE_LISTS``;
+  context (lower-case names: the menu's pages and categories, the Digests and Sources
+  links…) except the site-wide lists in ``SITE_LISTS`` and the values in ``READ_BY``,
+  which count only for the templates that read them (``latest_digest``: the home page);
 - the page: its output name and template, and each value the generator passed for this
   page alone (the article, the tag, the page of a paginated list with its neighbours'
   URLs, a period's articles…), contents by their ``Fingerprints``: an article page by
@@ -326,6 +327,7 @@ def install() -> None:
 
 
 def patch_pelican(pelican) -> None:
+    BUILDS.clear()  # a build that failed in this process never saves its index
     if plugin_enabled(pelican.settings):
         install()
 
