@@ -70,7 +70,7 @@ from broadsheet.publish import (
     run_hook,
 )
 from broadsheet.publish import rollback as roll_back_release
-from broadsheet.search import article_glob, finish_index, start_index
+from broadsheet.search import article_glob, finish_index, ready_before_listings, start_index
 from broadsheet.sources import InputOptions, load_outlets
 from broadsheet.store import write_atomic
 from broadsheet.tagging import (
@@ -370,14 +370,19 @@ def _clear_output_beside_build(settings: dict, target: Path) -> threading.Thread
 class _SearchStep:
     """The search index (broadsheet.search) of a build with SEARCH_INDEX on.
 
-    Pagefind reads only the article pages (article_glob), and Pelican has written them
-    all when `article_writer_finalized` fires; the feeds, redirects, tag-free pages and
-    static files still to come are not what it reads. So the index starts then, in a
-    thread of its own that runs Pagefind once per year, one run after another, on the
-    other core, and the build waits for it only at the end; a build that fails stops it,
-    leaving no index. A build that never sends the signal (no ArticlesGenerator), or whose
-    index reads every page (no article_glob), starts it at the end. With the build caches
-    on, the years whose article pages are unchanged keep their bundles (cache/search).
+    Pagefind reads only the article pages (article_glob). Pelican writes them first,
+    then the period archives (which the glob can match too: month pages sit beside the
+    articles), then the home page, the tag, category and draft pages. So the index
+    starts as soon as the archives are written, when none of the pages still to come
+    can be one the glob matches (`ready_before_listings`; with this site's settings
+    none can), and otherwise when `article_writer_finalized` fires, once every page of
+    the ArticlesGenerator is written; the feeds, redirects, other generators' pages and
+    static files still to come are not what it reads. It runs in a thread of its own
+    that runs Pagefind once per year, one run after another, on the other core, and the
+    build waits for it only at the end; a build that fails stops it, leaving no index.
+    A build that never writes articles (no ArticlesGenerator), or whose index reads
+    every page (no article_glob), starts it at the end. With the build caches on, the
+    years whose article pages are unchanged keep their bundles (cache/search).
     """
 
     def __init__(self, settings: dict, output: Path) -> None:
@@ -385,6 +390,7 @@ class _SearchStep:
         self.output = output
         self.language = settings.get("DEFAULT_LANG")
         self.glob = article_glob(settings.get("ARTICLE_SAVE_AS"))
+        self.before_listings = ready_before_listings(self.glob, settings)
         self.cache = cache_folder(settings, "search")
         self.running = None
 
@@ -396,19 +402,36 @@ class _SearchStep:
         if self.glob is not None:  # the pages still to come are not what it reads
             self.start()
 
+    def start_after_archives(self, _generator) -> None:
+        if self.before_listings:  # the listings still to come are not what it reads
+            self.start()
+
     @contextmanager
     def connected(self):
         """Start the index when the article pages are written, during the block."""
         from pelican import signals
+        from pelican.generators import ArticlesGenerator
 
         # Connected before Pelican loads the plugins, so in a fresh process it starts
         # before their own article_writer_finalized work (the feeds) and overlaps it; in
         # a process that built before (serve), after it. Either way it overlaps the
         # pages, the plugins' generators and the static files.
         signals.article_writer_finalized.connect(self.start_early, weak=False)
+        # Pelican has no signal between the archives and the listings: its method is
+        # wrapped for the block (Pelican's own, then the start).
+        write_archives = ArticlesGenerator.generate_period_archives
+        step = self
+
+        @functools.wraps(write_archives)
+        def generate_period_archives(generator, write):
+            write_archives(generator, write)
+            step.start_after_archives(generator)
+
+        ArticlesGenerator.generate_period_archives = generate_period_archives
         try:
             yield
         finally:
+            ArticlesGenerator.generate_period_archives = write_archives
             signals.article_writer_finalized.disconnect(self.start_early)
 
     def stop(self) -> None:

@@ -38,6 +38,7 @@ the build goes on writing the other pages; `finish_index` waits for it.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -137,6 +138,61 @@ def article_glob(save_as: str | None) -> str | None:
     pattern = re.sub(r"\{[^{}]*\}", "*", save_as.replace("\\", "/"))
     pattern = re.sub(r"\*+", "*", pattern)
     return None if pattern in ("*.html", "") else pattern
+
+
+# The pages Pelican's ArticlesGenerator writes after its articles and period archives
+# (tag, category, author and draft pages and the tags/categories/authors indexes; the
+# direct templates, the home page among them, are added from DIRECT_TEMPLATES).
+LATER_ARTICLE_PAGES = (
+    "TAG_SAVE_AS",
+    "CATEGORY_SAVE_AS",
+    "AUTHOR_SAVE_AS",
+    "DRAFT_SAVE_AS",
+    "DRAFT_LANG_SAVE_AS",
+    "TAGS_SAVE_AS",
+    "CATEGORIES_SAVE_AS",
+    "AUTHORS_SAVE_AS",
+)
+
+
+def ready_before_listings(glob: str | None, settings: dict) -> bool:
+    """Whether the index can start as soon as the article and period-archive pages are
+    written: no page the ArticlesGenerator writes after them (the direct templates such
+    as the home page, the tag, category, author and draft pages, each with its numbered
+    pages) can be a file `glob` matches. False when unsure (no glob, pagination
+    patterns other than Pelican's default, which keeps a page's numbered pages beside
+    it; a field whose format could hold a folder separator)."""
+    from pelican.settings import DEFAULT_CONFIG
+
+    if glob is None or "**" in glob:
+        return False
+    patterns = settings.get("PAGINATION_PATTERNS", DEFAULT_CONFIG["PAGINATION_PATTERNS"])
+    if list(map(tuple, patterns)) != list(map(tuple, DEFAULT_CONFIG["PAGINATION_PATTERNS"])):
+        return False
+    later = [settings.get(name) for name in LATER_ARTICLE_PAGES]
+    for template in settings.get("DIRECT_TEMPLATES", ()):
+        later.append(settings.get(f"{template.upper()}_SAVE_AS", f"{template}.html"))
+    return not any(_may_name_a_match(glob, save_as) for save_as in later if save_as)
+
+
+def _may_name_a_match(glob: str, save_as: str) -> bool:
+    """Whether a file saved under the SAVE_AS pattern could be one that `glob` matches."""
+    if any("/" in field or "\\" in field for field in re.findall(r"\{[^{}]*\}", save_as)):
+        return True
+    theirs = re.sub(r"\{[^{}]*\}", "*", save_as.replace("\\", "/")).split("/")
+    ours = glob.split("/")
+    if len(theirs) != len(ours):  # * never crosses a folder
+        return False
+    return all(_segments_may_meet(mine, other) for mine, other in zip(ours, theirs, strict=True))
+
+
+def _segments_may_meet(one: str, other: str) -> bool:
+    """Whether some folder or file name matches both glob segments (unsure: True)."""
+    if not GLOB_CHARACTERS.intersection(one):
+        return fnmatch.fnmatchcase(one, other)
+    if not GLOB_CHARACTERS.intersection(other):
+        return fnmatch.fnmatchcase(other, one)
+    return True
 
 
 def plan_shards(output: Path, glob: str | None) -> list[Shard]:

@@ -323,3 +323,45 @@ def test_each_url_is_computed_once_while_the_site_is_written(
         # Pelican computes a story's URL again for every page that links to it.
         assert not computed_frozen
         assert max(computed.values()) > 10
+
+
+CONTENT_CACHE = {
+    "CACHE_CONTENT": True,
+    "LOAD_CONTENT_CACHE": True,
+    "CHECK_MODIFIED_METHOD": "sha256",  # as publishconf.py
+}
+
+
+@pytest.mark.parametrize("with_build_speed", [True, False])
+def test_each_content_file_is_hashed_once_a_build_and_an_edit_is_seen(
+    tmp_path, build_speed_module, monkeypatch, with_build_speed
+):
+    build_speed_module.install_replacements()  # as an earlier build in this process did
+    hashed = Counter()
+    real = build_speed_module.PELICAN_FILE_STAMP
+
+    def counted(self, filename):
+        hashed[os.path.abspath(filename)] += 1
+        return real(self, filename)
+
+    monkeypatch.setattr(build_speed_module, "PELICAN_FILE_STAMP", counted)
+    content = tmp_path / "content"
+    write_content(content, site_files())
+    plugins = project_plugins(with_build_speed)
+    build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    stories = {os.path.abspath(content / name) for name in site_files()}
+    assert stories <= set(hashed)
+    if with_build_speed:
+        assert {hashed[path] for path in stories} == {1}
+    else:
+        assert min(hashed[path] for path in stories) >= 2  # Pelican's own count
+
+    # The next build in the same process reads an edited story again, the rest from the
+    # cache (its stamps are this build's, not the last one's).
+    hashed.clear()
+    edited = content / "articles/2024/03/later.md"
+    edited.write_text(edited.read_text().replace("Title: Story later", "Title: Ferry fares rise"))
+    output = build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    assert "Ferry fares rise" in (output / "2024/03/later.html").read_text()
+    if with_build_speed:
+        assert {hashed[path] for path in stories} == {1}

@@ -211,6 +211,49 @@ def test_the_index_runs_beside_the_rest_of_the_build(tmp_path, monkeypatch):
     assert search.indexed_pages(output / "pagefind") == len(ARTICLE_PAGES)
 
 
+def test_the_index_starts_once_the_article_and_archive_pages_are_written(tmp_path, monkeypatch):
+    # What the output holds when the build starts the index (in the build's own thread,
+    # so no race): every article page and month archive, and none of the listings that
+    # Pelican writes next (the home page, the tag pages), which it then overlaps.
+    seen = {}
+    real_start = tasks.start_index
+
+    def start_index(output, *args, **kwargs):
+        seen["pages"] = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html"))
+        return real_start(output, *args, **kwargs)
+
+    monkeypatch.setattr(tasks, "start_index", start_index)
+    result, output = build(tmp_path)
+    assert result.exit_code == 0, result.output
+    pages = set(seen["pages"])
+    assert {page.lstrip("/") for page in ARTICLE_PAGES} <= pages
+    assert {"2024/03/index.html", "2024/04/index.html"} <= pages
+    assert not pages & {"index.html", "tags.html", "tag/harbours.html", "drafts/draft.html"}
+    assert (output / "tag/harbours.html").is_file()
+    assert search.indexed_pages(output / "pagefind") == len(ARTICLE_PAGES)
+
+
+@pytest.mark.parametrize(
+    ("changed", "early"),
+    [
+        ({}, True),  # this site's settings
+        ({"TAG_SAVE_AS": "tag/{slug}/index.html"}, False),  # a tag page matches */*/*.html
+        ({"INDEX_SAVE_AS": "news/all/index.html"}, False),
+        ({"INDEX_SAVE_AS": "news/all/index.htm"}, True),
+        ({"DRAFT_SAVE_AS": "drafts/{date:%Y/%m}.html"}, False),  # a field holding a folder
+        ({"PAGINATION_PATTERNS": [(1, "{url}", "{save_as}")]}, False),  # not Pelican's own
+        ({"DIRECT_TEMPLATES": ["index", "extra"], "EXTRA_SAVE_AS": "a/b/c.html"}, False),
+    ],
+)
+def test_the_index_waits_for_the_listings_when_one_could_be_read(changed, early):
+    from pelican.settings import read_settings
+
+    settings = {**read_settings(str(Path(tasks.__file__).parent / "pelicanconf.py")), **changed}
+    glob = search.article_glob(settings["ARTICLE_SAVE_AS"])
+    assert search.ready_before_listings(glob, settings) is early
+    assert search.ready_before_listings(None, settings) is False  # every page is read
+
+
 def test_a_failed_build_stops_the_index_and_leaves_none(tmp_path, monkeypatch):
     # A slow Pagefind is still running when the build fails, after the article pages.
     started = tmp_path / "started.txt"
