@@ -85,6 +85,7 @@ PLUGINS = [
     "seo",
     "sources",
     "parallel_read",
+    "parallel_write",
 ]
 
 # plugins/build_speed: Pelican 4.12's tag, category, author and period-archive listings
@@ -96,6 +97,11 @@ PLUGINS = [
 # Pelican reads them (the same reader, the same output); it then finds each one read.
 READ_PROCESSES = None  # None: one per CPU; 1 turns it off
 READ_PARALLEL_MIN_FILES = 200  # fewer files to read than this: Pelican reads them alone
+
+# plugins/parallel_write: the article pages dealt out to processes forked once the
+# context is built (the same pages, byte for byte); they hand back what they wrote.
+WRITE_PROCESSES = None  # None: one per CPU, at most 4; 1 turns it off
+WRITE_PARALLEL_MIN_PAGES = 200  # fewer article pages than this: written in one process
 
 # plugins/autotag: hand tags, then tags from the vocabulary, then names found in the
 # text (broadsheet.entities), at most AUTOTAG_MAX beyond the hand tags.

@@ -248,8 +248,10 @@ class FileStore:
 # --- fingerprints of Pelican's contents -------------------------------------------------
 
 # Attributes that are not the content's own: the build's whole context and settings
-# (settings are in every page key once, through the caller's site key).
-NOT_OWN = frozenset({"_context", "settings", "_summary_cache"})
+# (settings are in every page key once, through the caller's site key), and memos of
+# what the rest already decides (plugins/build_speed's url and save_as, filled in as
+# pages ask for them: in another order when another process wrote the pages).
+NOT_OWN = frozenset({"_context", "settings", "_summary_cache", "_build_speed_urls"})
 
 
 class Fingerprints:

@@ -1,9 +1,11 @@
-"""What the Pelican plugins share that needs no Pelican: whether a build lists one, and
-where a generator keeps its articles."""
+"""What the Pelican plugins share that needs no Pelican: whether a build lists one,
+where a generator keeps its articles, and the writer state a forked writer hands back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -51,3 +53,18 @@ def local_hosts(settings: Mapping) -> set[str]:
         if host:
             hosts.add(host.lower())
     return hosts
+
+
+@dataclass(frozen=True)
+class WriterShare:
+    """A plugin's part of a Pelican Writer's state, for pages written by a forked process
+    (``plugins/parallel_write``): ``prepare(writer)`` runs before the fork, here;
+    ``collect(writer)`` in the forked process once its pages are written (a picklable
+    value); ``merge(writer, value)`` back here, before the build goes on."""
+
+    prepare: Callable[[Any], None]
+    collect: Callable[[Any], Any]
+    merge: Callable[[Any, Any], None]
+
+
+WRITER_SHARES: dict[str, WriterShare] = {}  # by plugin name, registered at import

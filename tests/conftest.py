@@ -86,6 +86,18 @@ def write_content(content_dir: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+# Twelve short stories over three months, two tags, one outlet: a site big enough to
+# share out between processes (plugins/parallel_read, plugins/parallel_write).
+TWELVE_STORIES = {
+    f"articles/2024/0{month}/story-{n}.md": (
+        f"Title: Harbour story {n}\nDate: 2024-0{month}-1{n % 10}\nCategory: Local\n"
+        f"Tags: Harbours, Ferries\nSource: Estuary Post\n\n"
+        f"The ferry number {n} left the *north quay* at dawn.\n\n## Later\n\nIt came back.\n"
+    )
+    for n, month in zip(range(12), [1, 2, 3] * 4, strict=True)
+}
+
+
 def build_pelican_site(
     content_dir: Path, output: Path, config: str = "pelicanconf.py", **overrides
 ) -> Path:

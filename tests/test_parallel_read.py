@@ -8,18 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build_pelican_site, write_content
+from conftest import ROOT, TWELVE_STORIES, build_pelican_site, write_content
 from pelican.readers import MarkdownReader
 from pelican.settings import read_settings
 
-ARTICLES = {
-    f"articles/2024/0{month}/story-{n}.md": (
-        f"Title: Harbour story {n}\nDate: 2024-0{month}-1{n % 10}\nCategory: Local\n"
-        f"Tags: Harbours, Ferries\nSource: Estuary Post\n\n"
-        f"The ferry number {n} left the *north quay* at dawn.\n\n## Later\n\nIt came back.\n"
-    )
-    for n, month in zip(range(12), [1, 2, 3] * 4, strict=True)
-}
+ARTICLES = TWELVE_STORIES
 PARALLEL = {"READ_PROCESSES": 2, "READ_PARALLEL_MIN_FILES": 1}
 
 

@@ -70,7 +70,7 @@ from broadsheet.buildcache import (
     place,
 )
 from broadsheet.images import image_size
-from broadsheet.plugins import plugin_listed
+from broadsheet.plugins import WRITER_SHARES, WriterShare, plugin_listed
 
 PLUGIN_NAME = "render_cache"
 FOLDER = "pages"  # under CACHE_PATH
@@ -113,6 +113,10 @@ READ_BY = {"latest_digest": frozenset({"index"})}
 NOT_SHOWN = frozenset({"OUTPUT_PATH", "CACHE_PATH"})
 # Passed by Pelican with every article and term page, never read by a cached template.
 IGNORED_ARGUMENTS = frozenset({"all_articles"})
+# Set for each page by Pelican's writer, which also leaves the last page's value in the
+# shared context (RELATIVE_URLS: the way back to the site root): never in the site's
+# key, always in the page's (else the page first written would leave it out).
+PER_PAGE = frozenset({"localsiteurl"})
 MISSING = object()
 STATE = "_render_cache_state"  # the Writer attribute holding a build's cache
 logger = logging.getLogger(__name__)
@@ -145,7 +149,7 @@ class BuildCache:
             self.shared = dict(context)
             parts = [code_version()]
             for name in sorted(self.shared):
-                if name in SITE_LISTS or name in NOT_SHOWN or name in READ_BY:
+                if name in SITE_LISTS or name in NOT_SHOWN or name in READ_BY or name in PER_PAGE:
                     continue
                 value = self.shared[name]
                 if name == "categories":  # the menu: each section's name and URL
@@ -164,7 +168,8 @@ class BuildCache:
         own = sorted(
             name
             for name, item in localcontext.items()
-            if shared.get(name, MISSING) is not item and name not in IGNORED_ARGUMENTS
+            if (shared.get(name, MISSING) is not item or name in PER_PAGE)
+            and name not in IGNORED_ARGUMENTS
         )
         paginated = {name[: -len("_page")] for name in own if name.endswith("_page")}
         parts: list[Any] = [site, template_name]
@@ -315,6 +320,35 @@ def _open_w(self, filename, encoding, override=False):
     return KeptFile(cache, name, filename, key, stored, file)
 
 
+def forked_state(writer: Writer) -> dict | None:
+    """What a forked writer (plugins/parallel_write) made of the cache: the index entries
+    of the pages it used and kept, and its counts."""
+    cache = writer.__dict__.get(STATE)
+    if not cache:
+        return None
+    store = cache.store
+    return {
+        "index": {name: store.index[name] for name in store.used if name in store.index},
+        "used": store.used,
+        "reused": store.reused,
+        "kept": store.kept,
+        "rendered": cache.rendered,
+    }
+
+
+def merge_forked_state(writer: Writer, state: dict | None) -> None:
+    """Take in a forked writer's ``forked_state``: its pages count as this build's."""
+    cache = writer.__dict__.get(STATE)
+    if not cache or state is None:
+        return
+    store = cache.store
+    store.index.update(state["index"])
+    store.used |= state["used"]
+    store.reused += state["reused"]
+    store.kept += state["kept"]
+    cache.rendered += state["rendered"]
+
+
 def save_caches(pelican) -> None:
     """finalized: keep the index of this build's pages; drop the pages it did not make."""
     while BUILDS:
@@ -333,5 +367,6 @@ def patch_pelican(pelican) -> None:
 
 
 def register() -> None:
+    WRITER_SHARES[PLUGIN_NAME] = WriterShare(build_cache, forked_state, merge_forked_state)
     signals.initialized.connect(patch_pelican)
     signals.finalized.connect(save_caches)

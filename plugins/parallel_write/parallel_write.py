@@ -1,0 +1,240 @@
+"""Write the article pages in several processes at once.
+
+The article pages are the most of a build's pages (10,000 of 18,000 at 10,000 articles)
+and Pelican renders them one after another on one core. This plugin replaces
+``ArticlesGenerator.generate_articles``: the articles it would write, in its order
+(translations, articles, hidden translations, hidden articles), are dealt out in turn to
+``WRITE_PROCESSES`` processes (default: one per CPU, at most ``MAX_PROCESSES``), this
+one and the others forked from it once every generator has built its context. Each
+writes its share with Pelican's own ``write`` (the same templates, the same context,
+``plugins/render_cache`` in front of them), so each page is the bytes a single process
+writes. A forked process then hands back what the build must know of its pages, and
+this one takes it in before it goes on to the listings:
+
+- the files it wrote (Pelican's writer refuses to write one file twice in a build);
+- each plugin's part of the writer's state, as registered in
+  ``broadsheet.plugins.WRITER_SHARES`` (``render_cache``: the pages it kept and used,
+  so the cache index it saves lists them all);
+- its log records at the level the loggers let through (warnings and errors, by
+  default), logged again here, so they count as they always do (``tasks.py build``
+  fails on an error);
+- the exception that stopped it, raised here as if this process had met it.
+
+Pelican writes alone (as it would without the plugin) when there are fewer than
+``WRITE_PARALLEL_MIN_PAGES`` article pages (a small site: forking costs more than it
+saves), when two articles share an output file or one overrides its save_as (which
+wins is Pelican's order), or when anything listens to the signals sent for each page
+(``article_generator_write_article``, ``content_written``): a forked process's
+signals would not reach this one's receivers.
+
+Memory: a forked process shares this one's memory until either writes to it, so the
+build's peak grows by what the other processes touch while writing (measured in
+docs/PERFORMANCE.md). Signal: ``initialized`` installs the replacement; it does nothing
+for a build that does not list ``parallel_write``.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import inspect
+import logging
+import os
+import pickle
+import sys
+from itertools import chain
+
+from pelican import signals
+from pelican.generators import ArticlesGenerator
+
+from broadsheet.plugins import WRITER_SHARES, plugin_listed
+
+PLUGIN_NAME = "parallel_write"
+MIN_PAGES = 200  # WRITE_PARALLEL_MIN_PAGES
+MAX_PROCESSES = 4  # with WRITE_PROCESSES = None
+PER_PAGE_SIGNALS = (signals.article_generator_write_article, signals.content_written)
+log = logging.getLogger(__name__)
+
+PELICAN_GENERATE_ARTICLES = inspect.unwrap(ArticlesGenerator.generate_articles)
+
+
+def plugin_enabled(settings) -> bool:
+    return plugin_listed(settings, PLUGIN_NAME)
+
+
+def processes(settings) -> int:
+    """How many processes write the article pages (this one included)."""
+    wanted = settings.get("WRITE_PROCESSES")
+    if wanted is None:
+        return min(os.cpu_count() or 1, MAX_PROCESSES)
+    return max(1, int(wanted))
+
+
+def articles_to_write(generator) -> list:
+    """Every article page Pelican's generate_articles writes, in its order."""
+    return list(
+        chain(
+            generator.translations,
+            generator.articles,
+            generator.hidden_translations,
+            generator.hidden_articles,
+        )
+    )
+
+
+def shareable(articles: list) -> bool:
+    """Whether the pages can be written in any order by any process: each to a file of its
+    own, and nothing listening to the per-page signals."""
+    if any(hasattr(article, "override_save_as") for article in articles):
+        return False
+    if len({article.save_as for article in articles}) != len(articles):
+        return False
+    return not any(signal.receivers for signal in PER_PAGE_SIGNALS)
+
+
+def write_articles(generator, write, articles: list) -> None:
+    """Pelican's generate_articles body, for the given articles."""
+    for article in articles:
+        signals.article_generator_write_article.send(generator, content=article)
+        write(
+            article.save_as,
+            generator.get_template(article.template),
+            generator.context,
+            article=article,
+            category=getattr(article, "category", None),
+            override_output=hasattr(article, "override_save_as"),
+            url=article.url,
+            blog=True,
+        )
+
+
+@functools.wraps(PELICAN_GENERATE_ARTICLES)
+def generate_articles(self, write):
+    settings = self.settings
+    count = processes(settings) if plugin_enabled(settings) else 1
+    articles = articles_to_write(self) if count > 1 else []
+    minimum = int(settings.get("WRITE_PARALLEL_MIN_PAGES", MIN_PAGES))
+    writer = getattr(write, "__self__", None) or getattr(
+        getattr(write, "func", None), "__self__", None
+    )
+    if count < 2 or len(articles) < minimum or writer is None or not shareable(articles):
+        return PELICAN_GENERATE_ARTICLES(self, write)
+    for share in WRITER_SHARES.values():
+        share.prepare(writer)
+    children = [
+        fork_writer(self, write, writer, articles[number::count]) for number in (range(1, count))
+    ]
+    failure = None
+    try:
+        write_articles(self, write, articles[0::count])
+    except BaseException as error:
+        failure = error
+    for child in children:
+        result = child.result()  # always waited for, even after a failure here
+        if failure is None and result is not None:
+            failure = take_in(writer, result)
+    if failure is not None:
+        raise failure
+
+
+class ForkedWriter:
+    """A forked process writing a share of the article pages; `result` waits for it."""
+
+    def __init__(self, pid: int, reading: int) -> None:
+        self.pid, self.reading = pid, reading
+
+    def result(self) -> dict | None:
+        with os.fdopen(self.reading, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if not data:
+            code = os.waitstatus_to_exitcode(status)
+            return {"error": RuntimeError(f"a page-writing process ended with status {code}")}
+        return pickle.loads(data)
+
+
+def fork_writer(generator, write, writer, articles: list) -> ForkedWriter:
+    """Fork a process that writes `articles` and sends back what `take_in` needs."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    reading, writing = os.pipe()
+    gc.freeze()  # the collector's bookkeeping would copy every shared page
+    pid = os.fork()
+    if pid:
+        gc.unfreeze()
+        os.close(writing)
+        return ForkedWriter(pid, reading)
+    # The child: never returns into Pelican.
+    code = 0
+    try:
+        os.close(reading)
+        gc.disable()
+        records: list[tuple[str, int, str]] = []
+        capture_records(records)
+        result: dict = {"records": records}
+        try:
+            write_articles(generator, write, articles)
+            result["written"] = (writer._written_files, writer._overridden_files)
+            result["shares"] = {
+                name: share.collect(writer) for name, share in WRITER_SHARES.items()
+            }
+        except BaseException as error:  # handed back whole, raised in the parent
+            result["error"] = picklable(error)
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(writing, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:  # noqa: BLE001 (the parent reports a child that sent nothing)
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def capture_records(records: list) -> None:
+    """In a forked process: keep every log record a logger lets through, instead of
+    handling it, for the parent to log."""
+
+    def handle(self, record):
+        if not self.disabled and self.filter(record):
+            records.append((self.name, record.levelno, record.getMessage()))
+
+    logging.Logger.handle = handle
+
+
+def picklable(error: BaseException) -> BaseException:
+    """The exception itself if it survives pickling, else a RuntimeError that says the same."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{error.__class__.__name__}: {error}")
+    return error
+
+
+def take_in(writer, result: dict) -> BaseException | None:
+    """In the parent: log a forked process's records and take in its state; its
+    exception, if it met one."""
+    for name, level, message in result.get("records", ()):
+        logger = logging.getLogger(name)
+        logger.handle(logger.makeRecord(name, level, "(forked writer)", 0, message, None, None))
+    if "error" in result:
+        return result["error"]
+    written, overridden = result["written"]
+    writer._written_files |= written
+    writer._overridden_files |= overridden
+    for name, state in result["shares"].items():
+        share = WRITER_SHARES.get(name)
+        if share is not None:
+            share.merge(writer, state)
+    return None
+
+
+def install(pelican) -> None:
+    """initialized: put the replacement in place (it runs Pelican's own method for a
+    build without the plugin)."""
+    if plugin_enabled(pelican.settings):
+        ArticlesGenerator.generate_articles = generate_articles
+
+
+def register() -> None:
+    signals.initialized.connect(install)
