@@ -4,7 +4,7 @@
     .venv/bin/python bench/search_index.py --generate 2000  # 2,000 fictional articles
 
 Builds the site with Pelican into a temporary folder (not timed), then runs the index
-step alone `--repeats` times, without the build caches (every year's bundle made, one
+step alone `--repeats` times, without the build caches (every bundle made, one
 Pagefind run after another), and prints its wall time (median) and the size of
 output/pagefind/ (every file, in bytes).
 """

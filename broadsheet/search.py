@@ -10,7 +10,10 @@ Sharded. Pagefind has no incremental mode, and one run over every article takes 
 memory that grow with the site (~17 s and 1.9 GB at 10,000 articles). So the index is
 split by the article pages' first folder, the year ("2024/03/…"): one Pagefind run per
 year, one after another (never side by side: memory), each writing a whole bundle into
-`<output>/pagefind/<year>/`. `pagefind/shards.json` lists the bundles, newest first, and
+`<output>/pagefind/<year>/`. The newest year's newest month, where new stories land, is a
+bundle of its own (`<year>-<month>`, when the year has other months: `split_newest`), so
+that adding a story re-runs Pagefind over one month's pages, not a year's; the rest of
+that year is the year's bundle. `pagefind/shards.json` lists the bundles, newest first, and
 `pagefind/pagefind-ui.js` and `.css` are the UI's files (the same in every bundle). The
 Search page (theme/static/js/search.js) opens the first bundle and merges the others into
 it (Pagefind's `mergeIndex`): one search box, results from every year. Article pages that
@@ -89,9 +92,10 @@ class SearchIndex:
 
 @dataclass(frozen=True)
 class Shard:
-    """One bundle of the index: the article pages in one first folder of the site."""
+    """One bundle of the index: the article pages in one first folder of the site (or the
+    newest one's newest subfolder, or the rest of it)."""
 
-    name: str  # the folder (a year), and the bundle's folder in SEARCH_FOLDER
+    name: str  # the folder (a year; year-month), and the bundle's folder in SEARCH_FOLDER
     glob: str | None  # what Pagefind reads of the site (None: its default, every page)
     pages: tuple[str, ...]  # the files that glob matches, relative to the site, sorted
 
@@ -213,7 +217,38 @@ def plan_shards(output: Path, glob: str | None) -> list[Shard]:
                 f"search index failed: {output / name}: a folder name with glob characters"
             )
         shards.append(Shard(name, f"{name}/{rest}", tuple(folders[name])))
+    if shards:
+        shards[:1] = split_newest(shards[0], rest, set(folders))
     return shards
+
+
+def split_newest(shard: Shard, rest: str, taken: set[str]) -> list[Shard]:
+    """The newest year's bundle as two, when its pages sit in more than one subfolder (a
+    month: "2025/03/…"): the newest subfolder's pages ("2025-03", first) and the rest
+    ("2025", the others named in the glob: "2025/{01,02}/*.html"). Unsplit when the
+    glob has no subfolder level, or a subfolder's name could not stand in a glob's list."""
+    _, _, tail = rest.partition("/")
+    if not tail:
+        return [shard]
+    subfolders: dict[str, list[str]] = {}
+    for page in shard.pages:
+        subfolders.setdefault(page.split("/")[1], []).append(page)
+    newest = max(subfolders)
+    name = f"{shard.name}-{newest}"
+    if len(subfolders) < 2 or name in taken:
+        return [shard]
+    if any(GLOB_CHARACTERS.intersection(sub) or "," in sub for sub in subfolders):
+        return [shard]
+    others = sorted(sub for sub in subfolders if sub != newest)
+    listed = others[0] if len(others) == 1 else "{" + ",".join(others) + "}"
+    return [
+        Shard(name, f"{shard.name}/{newest}/{tail}", tuple(subfolders[newest])),
+        Shard(
+            shard.name,
+            f"{shard.name}/{listed}/{tail}",
+            tuple(page for sub in others for page in subfolders[sub]),
+        ),
+    ]
 
 
 def _matching(output: Path, glob: str) -> tuple[str, ...]:

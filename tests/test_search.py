@@ -71,15 +71,18 @@ def fragments(output: Path) -> list[dict]:
 
 
 def test_the_build_indexes_article_bodies_only(site):
-    # Every article is from 2024: one bundle, listed for the Search page.
-    assert json.loads((site / "pagefind" / "shards.json").read_text()) == ["2024"]
-    assert (site / "pagefind" / "2024" / "pagefind.js").is_file()
+    # Every article is from 2024: the newest month's bundle and the rest of the year's,
+    # listed for the Search page.
+    bundles = json.loads((site / "pagefind" / "shards.json").read_text())
+    assert bundles == ["2024-04", "2024"]
     assert (site / "pagefind" / "pagefind-ui.js").is_file()
-    # One index for the whole site, in DEFAULT_LANG, the French article included.
-    entry = json.loads(
-        (site / "pagefind" / "2024" / "pagefind-entry.json").read_text(encoding="utf-8")
-    )
-    assert list(entry["languages"]) == ["en"]
+    # The whole site in DEFAULT_LANG, the French article included.
+    for bundle in bundles:
+        assert (site / "pagefind" / bundle / "pagefind.js").is_file()
+        entry = json.loads(
+            (site / "pagefind" / bundle / "pagefind-entry.json").read_text(encoding="utf-8")
+        )
+        assert list(entry["languages"]) == ["en"]
     assert search.indexed_pages(site / "pagefind") == len(ARTICLE_PAGES)
     records = fragments(site)
     assert {record["url"] for record in records} == ARTICLE_PAGES
@@ -190,7 +193,11 @@ def test_the_index_runs_beside_the_rest_of_the_build(tmp_path, monkeypatch):
     seen = tmp_path / "seen.txt"
     slow = tmp_path / "pagefind"
     real = search.pagefind_executable()
-    slow.write_text(f'#!/bin/sh\nls 2024/03 . > {seen}; sleep 1\nexec {real} "$@"\n')
+    # The first run (of one per bundle) lists the site, whole, before `seen` appears.
+    slow.write_text(
+        f"#!/bin/sh\n[ -e {seen} ] || {{ ls 2024/03 . > {seen}.part; mv {seen}.part {seen}; }}\n"
+        f'sleep 1\nexec {real} "$@"\n'
+    )
     slow.chmod(0o755)
     monkeypatch.setattr(search, "pagefind_executable", lambda: slow)
     # The search step starts in a thread when the article pages are written; the pages

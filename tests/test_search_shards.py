@@ -1,5 +1,6 @@
-"""Search, one Pagefind bundle per year (broadsheet.search): the Search page merges them,
-and with the build caches on a rebuild runs Pagefind only for the years that changed.
+"""Search, one Pagefind bundle per year, the newest month apart (broadsheet.search): the
+Search page merges them, and with the build caches on a rebuild runs Pagefind only for the
+bundles that changed.
 
 A tiny fictional site over three years: each year's story names one person no other
 story names, and every story mentions the harbour.
@@ -46,12 +47,19 @@ NAMED = {
     "2024": ("Quayle", "2024/08/ferry.html"),
     "2025": ("Fennimore", "2025/02/market.html"),
 }
-ADDED = {
+ADDED = {  # in the newest month
     "articles/bridge.md": (
-        "Title: Swing bridge reopens\nDate: 2025-04-01\nTags: Coast\n\n"
+        "Title: Swing bridge reopens\nDate: 2025-03-28\nTags: Coast\n\n"
         "The harbour's swing bridge opened to traffic again on Tuesday.\n"
     ),
 }
+NEXT_MONTH = {
+    "articles/regatta.md": (
+        "Title: Regatta returns\nDate: 2025-04-05\nTags: Coast\n\n"
+        "Forty boats raced across the harbour mouth on Saturday.\n"
+    ),
+}
+ALL_BUNDLES = ("2025-03", "2025", "2024", "2023")
 
 
 def files(folder: Path) -> list[str]:
@@ -109,14 +117,12 @@ def site(tmp_path_factory) -> Path:
     return base / "output"
 
 
-def test_every_year_gets_a_bundle_of_its_own_articles(site):
-    assert bundles(site) == ["2025", "2024", "2023"]  # newest first: the UI opens it
+def test_every_year_gets_a_bundle_of_its_own_articles_and_the_newest_month_too(site):
+    assert bundles(site) == list(ALL_BUNDLES)  # newest first: the UI opens it
     assert indexed_urls(site / "pagefind" / "2023") == {"/" + NAMED["2023"][1]}
     assert indexed_urls(site / "pagefind" / "2024") == {"/" + NAMED["2024"][1]}
-    assert indexed_urls(site / "pagefind" / "2025") == {
-        "/" + NAMED["2025"][1],
-        "/2025/03/tide-tables.html",
-    }
+    assert indexed_urls(site / "pagefind" / "2025") == {"/" + NAMED["2025"][1]}
+    assert indexed_urls(site / "pagefind" / "2025-03") == {"/2025/03/tide-tables.html"}
     assert search.indexed_pages(site / "pagefind") == 4
     # The Search page's UI files sit beside the bundles, as search.html names them.
     for name in ("pagefind-ui.js", "pagefind-ui.css"):
@@ -125,6 +131,7 @@ def test_every_year_gets_a_bundle_of_its_own_articles(site):
         "2023",
         "2024",
         "2025",
+        "2025-03",
         "pagefind-ui.css",
         "pagefind-ui.js",
         "shards.json",
@@ -174,40 +181,59 @@ def test_the_search_page_finds_a_story_from_every_year(site, chromium):
     assert "/pagefind/shards.json" in asked and "/pagefind/pagefind-ui.js" in asked
 
 
-def test_a_rebuild_with_the_cache_indexes_only_the_year_that_changed(tmp_path, monkeypatch, steps):
+def test_a_rebuild_with_the_cache_indexes_only_the_month_that_changed(tmp_path, monkeypatch, steps):
     content, output = tmp_path / "content", tmp_path / "site"
     write_content(content, STORIES)
     monkeypatch.setenv("BROADSHEET_CONTENT_CACHE", str(tmp_path / "cache"))
     publish_build(content, output)
-    assert steps[-1].rebuilt == ("2025", "2024", "2023")  # the first build fills the cache
+    assert steps[-1].rebuilt == ALL_BUNDLES  # the first build fills the cache
     before = {
         name: (output / "pagefind" / name).stat().st_ino for name in files(output / "pagefind")
     }
 
     publish_build(content, output)  # nothing changed
     assert steps[-1].rebuilt == ()
-    assert steps[-1].bundles == ("2025", "2024", "2023") and steps[-1].pages == 4
+    assert steps[-1].bundles == ALL_BUNDLES and steps[-1].pages == 4
 
     ferry = (output / NAMED["2024"][1]).read_bytes()
-    write_content(content, ADDED)  # a story for the newest year
+    write_content(content, ADDED)  # a story for the newest month
     publish_build(content, output)
     # 2024's story lists its related stories anew (after its body: not what is indexed).
     assert (output / NAMED["2024"][1]).read_bytes() != ferry
-    assert steps[-1].rebuilt == ("2025",)
+    assert steps[-1].rebuilt == ("2025-03",)
     assert steps[-1].pages == 5
-    assert "/2025/04/bridge.html" in indexed_urls(output / "pagefind" / "2025")
-    # The other years' files are the ones the first build wrote, linked from the cache.
+    assert "/2025/03/bridge.html" in indexed_urls(output / "pagefind" / "2025-03")
+    # The other bundles' files are the ones the first build wrote, linked from the cache.
     for name in files(output / "pagefind"):
-        if name.startswith(("2023/", "2024/")):
+        if name.startswith(("2023/", "2024/", "2025/")):
             assert (output / "pagefind" / name).stat().st_ino == before[name], name
-    assert (output / "pagefind" / "2025" / "pagefind-entry.json").stat().st_ino != before[
-        "2025/pagefind-entry.json"
+    assert (output / "pagefind" / "2025-03" / "pagefind-entry.json").stat().st_ino != before[
+        "2025-03/pagefind-entry.json"
     ]
 
     # Byte for byte what a build without any cache writes.
     monkeypatch.delenv("BROADSHEET_CONTENT_CACHE")
     cold = publish_build(content, tmp_path / "cold")
-    assert steps[-1].rebuilt == ("2025", "2024", "2023")
+    assert steps[-1].rebuilt == ALL_BUNDLES
+    assert same_tree(output / "pagefind", cold / "pagefind")
+
+
+def test_a_story_in_a_new_month_moves_the_last_one_into_its_year(tmp_path, monkeypatch, steps):
+    content, output = tmp_path / "content", tmp_path / "site"
+    write_content(content, STORIES)
+    monkeypatch.setenv("BROADSHEET_CONTENT_CACHE", str(tmp_path / "cache"))
+    publish_build(content, output)
+    write_content(content, NEXT_MONTH)
+    publish_build(content, output)
+    assert bundles(output) == ["2025-04", "2025", "2024", "2023"]
+    assert steps[-1].rebuilt == ("2025-04", "2025")  # March joins the year's bundle
+    assert indexed_urls(output / "pagefind" / "2025") == {
+        "/" + NAMED["2025"][1],
+        "/2025/03/tide-tables.html",
+    }
+    assert not (output / "pagefind" / "2025-03").exists()
+    monkeypatch.delenv("BROADSHEET_CONTENT_CACHE")
+    cold = publish_build(content, tmp_path / "cold")
     assert same_tree(output / "pagefind", cold / "pagefind")
 
 
@@ -221,7 +247,7 @@ def test_a_year_with_no_articles_left_leaves_the_index_and_the_cache(tmp_path, m
     (content / "articles" / "lighthouse.md").unlink()  # 2023's only story
     publish_build(content, output)
     assert steps[-1].rebuilt == ()  # 2024 and 2025 are as they were
-    assert bundles(output) == ["2025", "2024"]
+    assert bundles(output) == ["2025-03", "2025", "2024"]
     assert not (output / "pagefind" / "2023").exists()
     assert not any(name.startswith("2023/") for name in files(cache / "search" / "files"))
 
@@ -239,7 +265,7 @@ def test_without_the_cache_nothing_is_kept(tmp_path, steps):
             tasks.cli, ["build", "--content-dir", str(content), "--output", str(output)]
         )
         assert result.exit_code == 0, result.output
-        assert steps[-1].rebuilt == ("2025", "2024", "2023")
+        assert steps[-1].rebuilt == ALL_BUNDLES
     # No file of the index has a second name (a cache's hard link) anywhere.
     assert all((output / "pagefind" / n).stat().st_nlink == 1 for n in files(output / "pagefind"))
     assert not list(tmp_path.rglob("search/index.pickle"))
@@ -274,7 +300,7 @@ def test_a_year_of_withdrawn_notices_only_gets_no_bundle(tmp_path):
     write_content(content, {**STORIES, **withdrawn})
     index = tasks.run_pelican(output=output, content_dir=content)
     assert (index / "2022").is_dir()  # the notice is there
-    assert bundles(output) == ["2025", "2024", "2023"]
+    assert bundles(output) == list(ALL_BUNDLES)
     urls = set().union(*(indexed_urls(output / "pagefind" / year) for year in bundles(output)))
     assert not [url for url in urls if url.startswith("/2022/")]
 
@@ -286,16 +312,40 @@ def test_a_year_of_withdrawn_notices_only_gets_no_bundle(tmp_path):
             ["2024/03/a.html", "2023/12/b.html", "2024/01/c.html", "tag/x.html"],
             "*/*/*.html",
             [
-                ("2024", "2024/*/*.html", ["2024/01/c.html", "2024/03/a.html"]),
+                ("2024-03", "2024/03/*.html", ["2024/03/a.html"]),  # the newest month
+                ("2024", "2024/01/*.html", ["2024/01/c.html"]),  # the rest of its year
                 ("2023", "2023/*/*.html", ["2023/12/b.html"]),
             ],
+        ),
+        (
+            ["2024/01/a.html", "2024/02/b.html", "2024/03/c.html", "2024/03/d.html"],
+            "*/*/*.html",
+            [
+                ("2024-03", "2024/03/*.html", ["2024/03/c.html", "2024/03/d.html"]),
+                ("2024", "2024/{01,02}/*.html", ["2024/01/a.html", "2024/02/b.html"]),
+            ],
+        ),
+        (  # one month in the newest year: nothing to split
+            ["2024/03/a.html", "2023/12/b.html"],
+            "*/*/*.html",
+            [
+                ("2024", "2024/*/*.html", ["2024/03/a.html"]),
+                ("2023", "2023/*/*.html", ["2023/12/b.html"]),
+            ],
+        ),
+        (  # no folder below the year's
+            ["2024/a.html", "2024/b.html"],
+            "*/*.html",
+            [("2024", "2024/*.html", ["2024/a.html", "2024/b.html"])],
         ),
         (["posts/a.html", "b.html"], "posts/*.html", [("posts", "posts/*.html", ["posts/a.html"])]),
         (["a.html", "tag/b.html"], None, [("all", None, ["a.html", "tag/b.html"])]),
         (["2024/a.html"], "*/*/*.html", []),  # no article pages: no bundle
     ],
 )
-def test_the_pages_are_grouped_by_their_first_folder(tmp_path, pages, glob, expected):
+def test_the_pages_are_grouped_by_their_first_folder_the_newest_month_apart(
+    tmp_path, pages, glob, expected
+):
     for name in pages:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("<p>x</p>", encoding="utf-8")
@@ -316,7 +366,7 @@ def test_index_site_indexes_a_built_site_by_itself(tmp_path):
     output = tasks.run_pelican(output=tmp_path / "site", content_dir=tmp_path / "content")
     shutil.rmtree(output / "pagefind")
     index = search.index_site(output, "en", search.article_glob("{date:%Y}/{date:%m}/{slug}.html"))
-    assert index.bundles == ("2025", "2024", "2023") and index.rebuilt == index.bundles
+    assert index.bundles == ALL_BUNDLES and index.rebuilt == index.bundles
     assert index.pages == 4 and index.seconds > 0 and index.cpu_seconds > 0
 
 

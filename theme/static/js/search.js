@@ -1,9 +1,10 @@
 // The Search page (theme/templates/search.html): start Pagefind's UI on #search.
-// The index is one Pagefind bundle per year (broadsheet/search.py): pagefind/shards.json
-// lists them, newest first; the UI opens the first and merges the others into it, so one
-// search finds articles of every year. Result links and the bundles are found from the
-// site's root, so a site published under a sub-path (example.org/news/) works as well as
-// one at a domain's root. Without the list the page keeps its links to every article.
+// The index is one Pagefind bundle per year, the newest month apart (broadsheet/search.py):
+// pagefind/shards.json lists them, newest first; the UI opens the first and merges the
+// others into it, so one search finds articles of every year. Result links and the
+// bundles are found from the site's root, so a site published under a sub-path
+// (example.org/news/) works as well as one at a domain's root. Without the list the page
+// keeps its links to every article.
 (function () {
   "use strict";
   var element = document.getElementById("search");
