@@ -58,11 +58,12 @@ def local_hosts(settings: Mapping) -> set[str]:
 @dataclass(frozen=True)
 class WriterShare:
     """A plugin's part of a Pelican Writer's state, for pages written by a forked process
-    (``plugins/parallel_write``): ``prepare(writer)`` runs before the fork, here;
-    ``collect(writer)`` in the forked process once its pages are written (a picklable
-    value); ``merge(writer, value)`` back here, before the build goes on."""
+    (``plugins/parallel_write``): ``prepare(writer, contents)`` runs before the fork, here,
+    with the contents whose pages are shared out (what it works out then, every process
+    has); ``collect(writer)`` in the forked process once its pages are written (a
+    picklable value); ``merge(writer, value)`` back here, before the build goes on."""
 
-    prepare: Callable[[Any], None]
+    prepare: Callable[[Any, list], None]
     collect: Callable[[Any], Any]
     merge: Callable[[Any, Any], None]
 

@@ -120,7 +120,7 @@ def generate_articles(self, write):
     if count < 2 or len(articles) < minimum or writer is None or not shareable(articles):
         return PELICAN_GENERATE_ARTICLES(self, write)
     for share in WRITER_SHARES.values():
-        share.prepare(writer)
+        share.prepare(writer, articles)
     children = [
         fork_writer(self, write, writer, articles[number::count]) for number in (range(1, count))
     ]

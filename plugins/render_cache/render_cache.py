@@ -320,6 +320,16 @@ def _open_w(self, filename, encoding, override=False):
     return KeptFile(cache, name, filename, key, stored, file)
 
 
+def prepare_fork(writer: Writer, contents: list) -> None:
+    """Before plugins/parallel_write forks: the build's cache, with each content's own
+    fingerprint worked out once here rather than again in every process (an article's
+    key holds its related stories' own, and each list page its stories')."""
+    cache = build_cache(writer)
+    if cache:
+        for content in contents:
+            cache.fingerprints.shallow(content)
+
+
 def forked_state(writer: Writer) -> dict | None:
     """What a forked writer (plugins/parallel_write) made of the cache: the index entries
     of the pages it used and kept, and its counts."""
@@ -367,6 +377,6 @@ def patch_pelican(pelican) -> None:
 
 
 def register() -> None:
-    WRITER_SHARES[PLUGIN_NAME] = WriterShare(build_cache, forked_state, merge_forked_state)
+    WRITER_SHARES[PLUGIN_NAME] = WriterShare(prepare_fork, forked_state, merge_forked_state)
     signals.initialized.connect(patch_pelican)
     signals.finalized.connect(save_caches)
