@@ -109,6 +109,7 @@ AUTOTAG_VOCABULARY = "tags.yml"  # in PATH
 AUTOTAG_MAX = 6
 AUTOTAG_MIN_SCORE = 0.0
 AUTOTAG_KINDS = None  # all of place, person, organisation, name
+AUTOTAG_PROCESSES = None  # reading 500+ articles: one process per CPU (at most 4); 1: here
 
 # plugins/related_stories: under each article, the published articles to read next
 # (broadsheet.related): curator pins (Related:) first, then the best scores down to

@@ -1570,6 +1570,7 @@ class EntityTagger:
         documents: Iterable[tuple[str, str]] = (),
         memo: ArticleMemo | None = None,
         keys: Sequence[str] | None = None,
+        readings: dict[int, Any] | None = None,
     ) -> None:
         self._evidence = _Evidence()
         self._articles: dict[tuple[str, str], dict[str, _Name]] = {}
@@ -1582,13 +1583,14 @@ class EntityTagger:
         self.articles_read = 0  # read in this fit, not taken from the memo
         self.articles_resolved = 0  # their names resolved in this fit
         with collection_paused():
-            self._fit(list(documents), memo, keys)
+            self._fit(list(documents), memo, keys, dict(readings or {}))
 
     def _fit(
         self,
         documents: list[tuple[str, str]],
         memo: ArticleMemo | None,
         keys: Sequence[str] | None,
+        readings: dict[int, Any],
     ) -> None:
         """Read every article, gather the corpus's case evidence, resolve and merge names.
 
@@ -1598,7 +1600,8 @@ class EntityTagger:
         asked of the corpus for them. The names stand while every answer does, so an
         article is read and resolved again only when it is new, edited, or the corpus's
         evidence changed an answer it relied on; the names are those a fit without the
-        memo finds.
+        memo finds. `readings` are articles already read (`read_articles`, by index in
+        `documents`), taken instead of reading them again.
 
         1. Each article's case evidence (capitalised words, names in running text, length),
            reading the articles the memo does not have.
@@ -1614,7 +1617,8 @@ class EntityTagger:
         for index, (title, body) in enumerate(documents):  # 1
             entry = memo.get(keys[index]) if memo is not None else None
             if entry is None:
-                article = read[index] = _read_article(title, body)
+                article = readings.pop(index, None) or _read_article(title, body)
+                read[index] = article
                 capitalised, words, known = (
                     article.capitalised,
                     article.words,
@@ -1845,6 +1849,12 @@ class ArticleMemo(Protocol):
     def get(self, key: Hashable, default: Any = None) -> Any: ...
 
     def put(self, key: Hashable, value: Any) -> None: ...
+
+
+def read_articles(documents: Sequence[tuple[str, str]], indices: Iterable[int]) -> dict:
+    """What `EntityTagger` reads of each (title, body) in `documents` at `indices`, by index:
+    its ``readings``, worked out apart (in another process, say: they pickle)."""
+    return {index: _read_article(*documents[index]) for index in indices}
 
 
 def article_key(title: str, body: str) -> str:

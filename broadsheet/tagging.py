@@ -43,12 +43,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 from markdown import Markdown
 
 from broadsheet.buildcache import digest_of
-from broadsheet.entities import ArticleMemo, EntityTagger, article_key
+from broadsheet.entities import ArticleMemo, EntityTagger, article_key, read_articles
 from broadsheet.errors import BroadsheetError
+from broadsheet.forked import share_out
 from broadsheet.perf import collection_paused
 from broadsheet.vocabulary import SECTION_OF_KIND, CoveredText, TagMatch, Vocabulary
 
@@ -195,10 +197,12 @@ def fit_tagger(
     articles: Sequence[TaggableArticle] | Iterable[TaggableArticle],
     memo: ArticleMemo | None = None,
     keys: Sequence[str] | None = None,
+    readings: dict[int, Any] | None = None,
 ) -> EntityTagger:
     """The automatic tagger, fitted once on every article's title and body (see
-    ``EntityTagger`` for what a `memo` keeps between builds)."""
-    return EntityTagger([(article.title, article.body) for article in articles], memo, keys)
+    ``EntityTagger`` for what a `memo` keeps between builds, and `readings`)."""
+    documents = [(article.title, article.body) for article in articles]
+    return EntityTagger(documents, memo, keys, readings)
 
 
 class _VocabularyNames:
@@ -383,6 +387,7 @@ def tag_articles(
     vocabulary: Vocabulary,
     settings: AutotagSettings,
     memo: ArticleMemo | None = None,
+    processes: int = 1,
 ) -> list[list[AssignedTag]]:
     """Every article's tags (in the order given), fitting the tagger once for all.
 
@@ -390,9 +395,62 @@ def tag_articles(
     depend on the rest of the corpus is worked out once per article and kept: the
     tagger's reading of it (see ``EntityTagger``), its vocabulary tags and what the
     vocabulary says of the names found in it. The tags are those assigned without it.
+
+    With `processes` above 1 and at least ``PARALLEL_MIN_ARTICLES`` articles to read (the
+    memo lacks them), the reading and the vocabulary's matching of each, which depend on
+    that article alone, are shared out between this process and forked ones
+    (``broadsheet.forked``); the rest runs here. The tags are the same.
     """
     with collection_paused():  # millions of small acyclic objects: see broadsheet.perf
-        return _tag_articles(articles, vocabulary, settings, memo)
+        return _tag_articles(articles, vocabulary, settings, memo, processes)
+
+
+PARALLEL_MIN_ARTICLES = 500  # fewer articles to read than this: read in this process
+
+
+def _read_elsewhere(
+    articles: Sequence[TaggableArticle],
+    vocabulary: Vocabulary,
+    settings: AutotagSettings,
+    memo: ArticleMemo | None,
+    keys: Sequence[str] | None,
+    processes: int,
+) -> tuple[dict[int, Any], dict[int, tuple]]:
+    """The tagger's readings and the vocabulary tags of the articles the memo lacks, by
+    index, worked out in `processes` processes (none when there are too few)."""
+    if processes < 2 or settings.max_tags == 0:
+        return {}, {}
+    vocabulary_hash = vocabulary_key(vocabulary) if memo is not None else ""
+    jobs = []
+    for index, article in enumerate(articles):
+        if not article.autotag:
+            continue  # read by the tagger all the same, when another article wants tags
+        if memo is None or memo.get(("vocabulary", vocabulary_hash, keys[index])) is None:
+            jobs.append(("tags", index))
+    jobs += [
+        ("read", index)
+        for index in range(len(articles))
+        if memo is None or memo.get(keys[index]) is None
+    ]
+    if sum(kind == "read" for kind, _ in jobs) < PARALLEL_MIN_ARTICLES:
+        return {}, {}
+    documents = [(article.title, article.body) for article in articles]
+
+    def work(share: list[tuple[str, int]]) -> tuple[dict, dict]:
+        readings = read_articles(documents, [index for kind, index in share if kind == "read"])
+        tags = {
+            index: _ArticleVocabulary(articles[index], vocabulary).tags
+            for kind, index in share
+            if kind == "tags"
+        }
+        return readings, tags
+
+    readings: dict[int, Any] = {}
+    tags: dict[int, tuple] = {}
+    for read, found in share_out(work, jobs, processes):
+        readings.update(read)
+        tags.update(found)
+    return readings, tags
 
 
 def _tag_articles(
@@ -400,23 +458,33 @@ def _tag_articles(
     vocabulary: Vocabulary,
     settings: AutotagSettings,
     memo: ArticleMemo | None,
+    processes: int = 1,
 ) -> list[list[AssignedTag]]:
     wanted = settings.max_tags > 0 and any(article.autotag for article in articles)
     keys = [article_key(a.title, a.body) for a in articles] if memo is not None else None
-    tagger = fit_tagger(articles, memo, keys) if wanted else None
+    readings, found_tags = _read_elsewhere(articles, vocabulary, settings, memo, keys, processes)
+    tagger = fit_tagger(articles, memo, keys, readings) if wanted else None
+
+    def found_in(index: int, stored: tuple | None = None) -> _ArticleVocabulary:
+        if stored is None and index in found_tags:
+            found = _ArticleVocabulary(articles[index], vocabulary, (found_tags[index], {}))
+            found.changed = True  # worked out elsewhere this build: new to the memo
+            return found
+        return _ArticleVocabulary(articles[index], vocabulary, stored)
+
     if memo is None:
         names = _VocabularyNames(vocabulary)
         return [
-            _assign_tags(article, tagger, settings, _ArticleVocabulary(article, vocabulary), names)
-            for article in articles
+            _assign_tags(article, tagger, settings, found_in(index), names)
+            for index, article in enumerate(articles)
         ]
     vocabulary_hash = vocabulary_key(vocabulary)
     names_key = ("vocabulary-names", vocabulary_hash)
     names = _VocabularyNames(vocabulary, memo.get(names_key))
     assigned = []
-    for article, key in zip(articles, keys, strict=True):
+    for index, (article, key) in enumerate(zip(articles, keys, strict=True)):
         memo_key = ("vocabulary", vocabulary_hash, key)
-        found = _ArticleVocabulary(article, vocabulary, memo.get(memo_key))
+        found = found_in(index, memo.get(memo_key))
         assigned.append(_assign_tags(article, tagger, settings, found, names))
         if found.changed:
             memo.put(memo_key, found.stored_form())

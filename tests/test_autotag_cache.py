@@ -5,6 +5,7 @@ memo is from other code or damaged; and without the content cache nothing is kep
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,40 @@ def test_a_damaged_memo_is_ignored_not_a_crash(tmp_path):
         path.write_bytes(path.read_bytes()[:20] if number % 2 else b"not a pickle")
     again = cached_build(content, tmp_path / "again", cache)
     assert tag_pages(again) == tag_pages(first)
+
+
+@pytest.fixture
+def shared_out(monkeypatch, tmp_path):
+    """Read from 1 article on, and the processes that read: [pid, ...] per build."""
+    from broadsheet import tagging
+
+    monkeypatch.setattr(tagging, "PARALLEL_MIN_ARTICLES", 1)
+    log = tmp_path / "readers.log"
+    real = tagging.share_out
+
+    def share_out(work, items, processes):
+        def logged(share):
+            with open(log, "a") as out:
+                out.write(f"{os.getpid()}\n")
+            return work(share)
+
+        return real(logged, items, processes)
+
+    monkeypatch.setattr(tagging, "share_out", share_out)
+    return lambda: sorted(set(log.read_text().split())) if log.exists() else []
+
+
+def test_articles_read_in_other_processes_get_the_same_tags(generated, tmp_path, shared_out):
+    before, after, vocabulary = generated
+    alone = names(tag_articles(after, vocabulary, SETTINGS))
+    assert shared_out() == []
+    assert names(tag_articles(after, vocabulary, SETTINGS, processes=3)) == alone
+    assert len(shared_out()) == 3 and str(os.getpid()) in shared_out()
+    # With the memo: the same tags, and the same memo, as one process keeps.
+    for folder, processes in (("alone", 1), ("shared", 3)):
+        for articles in (before, after):
+            memo = Memo(tmp_path / folder, "tagger")
+            assigned = tag_articles(articles, vocabulary, SETTINGS, memo, processes)
+            memo.save()
+        assert names(assigned) == alone
+    assert Memo(tmp_path / "shared", "tagger").entries == Memo(tmp_path / "alone", "tagger").entries

@@ -15,6 +15,9 @@ Settings (read from the build's own settings, each with a default):
 - ``AUTOTAG_MIN_SCORE``: the lowest ``EntityTagger`` score kept (default 0.0).
 - ``AUTOTAG_KINDS``: the automatic kinds kept, from place, person, organisation and
   name (default ``None``: all). Vocabulary tags are curated and always kept.
+- ``AUTOTAG_PROCESSES``: processes that read the articles the cache does not hold
+  (default ``None``: one per CPU, at most 4; 1 reads here alone). Only from 500
+  articles to read (``broadsheet.tagging.tag_articles``); the tags are the same.
 
 An article whose metadata says ``Autotag: off`` keeps only its hand tags.
 
@@ -53,6 +56,7 @@ from pelican import signals
 from pelican.urlwrappers import Tag
 
 from broadsheet.buildcache import Memo, cache_folder
+from broadsheet.forked import wanted_processes
 from broadsheet.perf import collection_paused
 from broadsheet.plugins import every_article, plugin_listed
 from broadsheet.tagging import (
@@ -203,7 +207,8 @@ def autotag_articles(article_generator) -> None:
     with collection_paused():  # loading the memo makes millions of acyclic objects
         memo = ShardedMemo(folder, MEMO_NAME) if folder is not None else None
         taggables = [taggable(article) for article in contents]
-        assigned = tag_articles(taggables, vocabulary, options, memo)
+        processes = wanted_processes(settings.get("AUTOTAG_PROCESSES"))
+        assigned = tag_articles(taggables, vocabulary, options, memo, processes)
         if memo is not None:
             memo.save()
         # Freed now by reference counts, not traversed when the collector runs again.

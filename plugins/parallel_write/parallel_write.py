@@ -36,17 +36,15 @@ for a build that does not list ``parallel_write``.
 from __future__ import annotations
 
 import functools
-import gc
 import inspect
 import logging
 import os
-import pickle
-import sys
 from itertools import chain
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
+from broadsheet.forked import picklable, share_out, wanted_processes
 from broadsheet.plugins import WRITER_SHARES, plugin_listed
 
 PLUGIN_NAME = "parallel_write"
@@ -60,14 +58,6 @@ PELICAN_GENERATE_ARTICLES = inspect.unwrap(ArticlesGenerator.generate_articles)
 
 def plugin_enabled(settings) -> bool:
     return plugin_listed(settings, PLUGIN_NAME)
-
-
-def processes(settings) -> int:
-    """How many processes write the article pages (this one included)."""
-    wanted = settings.get("WRITE_PROCESSES")
-    if wanted is None:
-        return min(os.cpu_count() or 1, MAX_PROCESSES)
-    return max(1, int(wanted))
 
 
 def articles_to_write(generator) -> list:
@@ -111,7 +101,8 @@ def write_articles(generator, write, articles: list) -> None:
 @functools.wraps(PELICAN_GENERATE_ARTICLES)
 def generate_articles(self, write):
     settings = self.settings
-    count = processes(settings) if plugin_enabled(settings) else 1
+    count = wanted_processes(settings.get("WRITE_PROCESSES"), MAX_PROCESSES)
+    count = count if plugin_enabled(settings) else 1
     articles = articles_to_write(self) if count > 1 else []
     minimum = int(settings.get("WRITE_PARALLEL_MIN_PAGES", MIN_PAGES))
     writer = getattr(write, "__self__", None) or getattr(
@@ -121,74 +112,32 @@ def generate_articles(self, write):
         return PELICAN_GENERATE_ARTICLES(self, write)
     for share in WRITER_SHARES.values():
         share.prepare(writer, articles)
-    children = [
-        fork_writer(self, write, writer, articles[number::count]) for number in (range(1, count))
-    ]
-    failure = None
-    try:
-        write_articles(self, write, articles[0::count])
-    except BaseException as error:
-        failure = error
-    for child in children:
-        result = child.result()  # always waited for, even after a failure here
-        if failure is None and result is not None:
-            failure = take_in(writer, result)
-    if failure is not None:
-        raise failure
+    here = os.getpid()
 
-
-class ForkedWriter:
-    """A forked process writing a share of the article pages; `result` waits for it."""
-
-    def __init__(self, pid: int, reading: int) -> None:
-        self.pid, self.reading = pid, reading
-
-    def result(self) -> dict | None:
-        with os.fdopen(self.reading, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        if not data:
-            code = os.waitstatus_to_exitcode(status)
-            return {"error": RuntimeError(f"a page-writing process ended with status {code}")}
-        return pickle.loads(data)
-
-
-def fork_writer(generator, write, writer, articles: list) -> ForkedWriter:
-    """Fork a process that writes `articles` and sends back what `take_in` needs."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    reading, writing = os.pipe()
-    gc.freeze()  # the collector's bookkeeping would copy every shared page
-    pid = os.fork()
-    if pid:
-        gc.unfreeze()
-        os.close(writing)
-        return ForkedWriter(pid, reading)
-    # The child: never returns into Pelican.
-    code = 0
-    try:
-        os.close(reading)
-        gc.disable()
+    def work(share: list) -> dict | None:
+        if os.getpid() == here:
+            write_articles(self, write, share)
+            return None
+        # A forked process: what the build must know of its pages (see above).
         records: list[tuple[str, int, str]] = []
         capture_records(records)
         result: dict = {"records": records}
         try:
-            write_articles(generator, write, articles)
+            write_articles(self, write, share)
             result["written"] = (writer._written_files, writer._overridden_files)
             result["shares"] = {
-                name: share.collect(writer) for name, share in WRITER_SHARES.items()
+                name: plugin.collect(writer) for name, plugin in WRITER_SHARES.items()
             }
-        except BaseException as error:  # handed back whole, raised in the parent
+        except BaseException as error:  # raised here once its records are logged
             result["error"] = picklable(error)
-        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(writing, "wb") as pipe:
-            pipe.write(data)
-    except BaseException:  # noqa: BLE001 (the parent reports a child that sent nothing)
-        code = 1
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        return result
+
+    failure = None
+    for result in share_out(work, articles, count)[1:]:
+        met = take_in(writer, result)
+        failure = failure or met
+    if failure is not None:
+        raise failure
 
 
 def capture_records(records: list) -> None:
@@ -200,15 +149,6 @@ def capture_records(records: list) -> None:
             records.append((self.name, record.levelno, record.getMessage()))
 
     logging.Logger.handle = handle
-
-
-def picklable(error: BaseException) -> BaseException:
-    """The exception itself if it survives pickling, else a RuntimeError that says the same."""
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:  # noqa: BLE001
-        return RuntimeError(f"{error.__class__.__name__}: {error}")
-    return error
 
 
 def take_in(writer, result: dict) -> BaseException | None:

@@ -1,0 +1,115 @@
+"""Work shared out between this process and processes forked from it.
+
+``share_out(work, items, processes)`` deals `items` out in turn (the first share is this
+process's, the others go to forked processes), runs ``work(share)`` on every share at
+once, and returns the results in share order. A forked process shares this one's memory
+(what was read, fitted or built before the fork) until either writes to it, and sends its
+result back pickled through a pipe; so `work` must return something that pickles, and
+should return little next to what it read. An exception in a forked process is raised
+here, as if this process had met it (or as a RuntimeError naming it when it does not
+pickle); this process always waits for every forked one. Linux and macOS only (fork):
+elsewhere, and with fewer than two processes or items, everything runs here.
+
+Forked processes do not log through this process's handlers: `work` should report by
+its result, not by logging.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def wanted_processes(setting: Any, cap: int = 4) -> int:
+    """Processes for a setting: None is one per CPU (at most `cap`); a number is itself."""
+    if setting is None:
+        return max(1, min(os.cpu_count() or 1, cap))
+    return max(1, int(setting))
+
+
+def share_out(work: Callable[[list], T], items: Sequence, processes: int) -> list[T]:
+    """``[work(share) for share in shares]``, the shares worked on at once (see above)."""
+    processes = min(processes, len(items))
+    if processes < 2 or not hasattr(os, "fork"):
+        return [work(list(items))]
+    shares = [list(items[number::processes]) for number in range(processes)]
+    children = [_fork(work, share) for share in shares[1:]]
+    failure: BaseException | None = None
+    mine: Any = None
+    try:
+        mine = work(shares[0])
+    except BaseException as error:
+        failure = error
+    results = [mine]
+    for child in children:
+        outcome = child.result()  # always waited for, even after a failure here
+        if isinstance(outcome, _Failed):
+            failure = failure or outcome.error
+        else:
+            results.append(outcome)
+    if failure is not None:
+        raise failure
+    return results
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class _Child:
+    def __init__(self, pid: int, reading: int) -> None:
+        self.pid, self.reading = pid, reading
+
+    def result(self) -> Any:
+        with os.fdopen(self.reading, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if not data:
+            code = os.waitstatus_to_exitcode(status)
+            return _Failed(RuntimeError(f"a forked process ended with status {code}"))
+        return pickle.loads(data)
+
+
+def _fork(work: Callable[[list], Any], share: list) -> _Child:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    reading, writing = os.pipe()
+    gc.freeze()  # the collector's bookkeeping would copy every shared page
+    pid = os.fork()
+    if pid:
+        gc.unfreeze()
+        os.close(writing)
+        return _Child(pid, reading)
+    code = 0  # the forked process: never returns into the caller
+    try:
+        os.close(reading)
+        gc.disable()
+        try:
+            outcome: Any = work(share)
+        except BaseException as error:  # raised again in the parent
+            outcome = _Failed(picklable(error))
+        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(writing, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:  # noqa: BLE001 (the parent reports a child that sent nothing)
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def picklable(error: BaseException) -> BaseException:
+    """The exception itself if it survives pickling, else a RuntimeError saying the same."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{error.__class__.__name__}: {error}")
+    return error

@@ -1,0 +1,75 @@
+"""broadsheet.forked: work shared out between this process and forked ones."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from broadsheet.forked import share_out, wanted_processes
+
+
+def test_each_share_is_worked_on_by_its_own_process_and_comes_back_in_order():
+    def work(share):
+        return os.getpid(), [item * item for item in share]
+
+    results = share_out(work, list(range(10)), 3)
+    assert [squares for _, squares in results] == [
+        [0, 9, 36, 81],
+        [1, 16, 49],
+        [4, 25, 64],
+    ]
+    pids = [pid for pid, _ in results]
+    assert pids[0] == os.getpid() and len(set(pids)) == 3
+
+
+def test_one_process_or_one_item_is_worked_on_here():
+    assert share_out(lambda share: (os.getpid(), share), [1, 2], 1) == [(os.getpid(), [1, 2])]
+    assert share_out(lambda share: (os.getpid(), share), [7], 4) == [(os.getpid(), [7])]
+
+
+def test_what_a_forked_process_met_is_raised_here():
+    def work(share):
+        if 3 in share:
+            raise KeyError("story-3")
+        return share
+
+    with pytest.raises(KeyError, match="story-3"):
+        share_out(work, [1, 2, 3, 4], 2)  # [1, 3] is the forked process's share
+
+
+def test_an_exception_that_does_not_pickle_comes_back_by_its_name():
+    class Odd(Exception):
+        def __reduce__(self):
+            raise TypeError("no")
+
+    def work(share):
+        if os.getpid() != here:
+            raise Odd("half-written page")
+        return share
+
+    here = os.getpid()
+    with pytest.raises(RuntimeError, match="^Odd: half-written page$"):
+        share_out(work, [1, 2], 2)
+
+
+def test_this_process_waits_for_the_others_after_failing_itself(tmp_path):
+    here = os.getpid()
+
+    def work(share):
+        if os.getpid() == here:
+            raise ValueError("mine")
+        time.sleep(0.2)
+        (tmp_path / f"{share[0]}.done").touch()
+        return share
+
+    with pytest.raises(ValueError, match="mine"):
+        share_out(work, [1, 2, 3], 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2.done", "3.done"]
+
+
+def test_processes_for_a_setting():
+    assert wanted_processes(1) == 1
+    assert wanted_processes(3) == 3
+    assert 1 <= wanted_processes(None, cap=2) <= 2
