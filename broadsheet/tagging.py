@@ -414,13 +414,13 @@ def _read_elsewhere(
     settings: AutotagSettings,
     memo: ArticleMemo | None,
     keys: Sequence[str] | None,
+    vocabulary_hash: str,
     processes: int,
 ) -> tuple[dict[int, Any], dict[int, tuple]]:
     """The tagger's readings and the vocabulary tags of the articles the memo lacks, by
     index, worked out in `processes` processes (none when there are too few)."""
     if processes < 2 or settings.max_tags == 0:
         return {}, {}
-    vocabulary_hash = vocabulary_key(vocabulary) if memo is not None else ""
     jobs = []
     for index, article in enumerate(articles):
         if not article.autotag:
@@ -462,7 +462,10 @@ def _tag_articles(
 ) -> list[list[AssignedTag]]:
     wanted = settings.max_tags > 0 and any(article.autotag for article in articles)
     keys = [article_key(a.title, a.body) for a in articles] if memo is not None else None
-    readings, found_tags = _read_elsewhere(articles, vocabulary, settings, memo, keys, processes)
+    vocabulary_hash = vocabulary_key(vocabulary) if memo is not None else ""
+    readings, found_tags = _read_elsewhere(
+        articles, vocabulary, settings, memo, keys, vocabulary_hash, processes
+    )
     tagger = fit_tagger(articles, memo, keys, readings) if wanted else None
 
     def found_in(index: int, stored: tuple | None = None) -> _ArticleVocabulary:
@@ -478,7 +481,6 @@ def _tag_articles(
             _assign_tags(article, tagger, settings, found_in(index), names)
             for index, article in enumerate(articles)
         ]
-    vocabulary_hash = vocabulary_key(vocabulary)
     names_key = ("vocabulary-names", vocabulary_hash)
     names = _VocabularyNames(vocabulary, memo.get(names_key))
     assigned = []

@@ -51,7 +51,6 @@ PLUGIN_NAME = "parallel_write"
 MIN_PAGES = 200  # WRITE_PARALLEL_MIN_PAGES
 MAX_PROCESSES = 4  # with WRITE_PROCESSES = None
 PER_PAGE_SIGNALS = (signals.article_generator_write_article, signals.content_written)
-log = logging.getLogger(__name__)
 
 PELICAN_GENERATE_ARTICLES = inspect.unwrap(ArticlesGenerator.generate_articles)
 
