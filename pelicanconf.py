@@ -4,6 +4,7 @@ from broadsheet.images import lead_image_size
 from broadsheet.reader import first_paragraph, reading_time
 from broadsheet.sanitize import outlet_mentions, safe_url
 from broadsheet.seo import absolute_url, http_url, news_article_ld
+from broadsheet.templating import rendered_once
 
 SITENAME = "Broadsheet"
 SITESUBTITLE = "Curated news digests"
@@ -156,11 +157,14 @@ LEAD_IMAGE_HOTLINK = False
 # Metadata is plain text and the theme escapes it all: only bodies and summaries,
 # sanitised by plugins/safe_html, are marked |safe in the templates. Metadata URLs go
 # in href/src only through |safe_url (absolute http, https or mailto, else nothing).
+# Templates are read once per build: Pelican makes a new environment for each build, so
+# checking every template's modification time on each page (auto_reload) buys nothing.
 JINJA_ENVIRONMENT = {
     "trim_blocks": True,
     "lstrip_blocks": True,
     "extensions": [],
     "autoescape": True,
+    "auto_reload": False,
 }
 JINJA_FILTERS = {
     "safe_url": safe_url,
@@ -174,6 +178,9 @@ JINJA_FILTERS = {
     "first_paragraph": first_paragraph,
     # broadsheet.images: a kept lead image's (width, height), so its <img> holds its place.
     "lead_image_size": lead_image_size,
+    # broadsheet.templating: a story card rendered once per build, however many list
+    # pages show it.
+    "rendered_once": rendered_once,
 }
 
 # One feed system: plugins/feeds writes every feed with feedgen.
