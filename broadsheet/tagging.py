@@ -231,7 +231,8 @@ class _VocabularyNames:
 class _ArticleVocabulary:
     """What the vocabulary finds in one article: its tags, most mentioned first, and for a
     name, whether the text prints it only inside vocabulary terms. The matches are found
-    only when needed; `stored` is what an earlier build kept (`stored_form`)."""
+    only when needed; `stored` is what an earlier build kept (`stored_form`); `spans`,
+    where the matches are (``spans()``), when found in another process."""
 
     def __init__(
         self,
@@ -239,10 +240,12 @@ class _ArticleVocabulary:
         vocabulary: Vocabulary,
         stored: tuple | None = None,
         matches: Sequence[TagMatch] | None = None,
+        spans: Sequence[tuple[int, int]] | None = None,
     ) -> None:
         self.article = article
         self.vocabulary = vocabulary
         self._matches = matches
+        self._spans = spans
         self._covered: CoveredText | None = None
         self._tags: tuple[tuple[str, str], ...] | None = None
         self._inside: dict[str, bool] = {}
@@ -264,12 +267,18 @@ class _ArticleVocabulary:
             self.changed = True
         return self._tags
 
+    def spans(self) -> Sequence[tuple[int, int]]:
+        """Where the vocabulary's matches are in the text: ``(start, end)``."""
+        if self._spans is None:
+            self._spans = [(match.start, match.end) for match in self.matches()]
+        return self._spans
+
     def only_inside(self, name: str) -> bool:
         """Whether the text prints `name`, and only inside the vocabulary's matches."""
         answer = self._inside.get(name)
         if answer is None:
             if self._covered is None:
-                self._covered = CoveredText(self.article.text, self.matches())
+                self._covered = CoveredText(self.article.text, self.spans())
             answer = self._inside[name] = self._covered.only_inside(name)
             self.changed = True
         return answer
@@ -417,8 +426,9 @@ def _read_elsewhere(
     vocabulary_hash: str,
     processes: int,
 ) -> tuple[dict[int, Any], dict[int, tuple]]:
-    """The tagger's readings and the vocabulary tags of the articles the memo lacks, by
-    index, worked out in `processes` processes (none when there are too few)."""
+    """The tagger's readings and the vocabulary tags of the articles the memo lacks (with
+    where its matches are, which the tags' names are then checked against), by index,
+    worked out in `processes` processes (none when there are too few)."""
     if processes < 2 or settings.max_tags == 0:
         return {}, {}
     jobs = []
@@ -438,11 +448,11 @@ def _read_elsewhere(
 
     def work(share: list[tuple[str, int]]) -> tuple[dict, dict]:
         readings = read_articles(documents, [index for kind, index in share if kind == "read"])
-        tags = {
-            index: _ArticleVocabulary(articles[index], vocabulary).tags
-            for kind, index in share
-            if kind == "tags"
-        }
+        tags = {}
+        for kind, index in share:
+            if kind == "tags":
+                found = _ArticleVocabulary(articles[index], vocabulary)
+                tags[index] = (found.tags, found.spans())
         return readings, tags
 
     readings: dict[int, Any] = {}
@@ -470,7 +480,8 @@ def _tag_articles(
 
     def found_in(index: int, stored: tuple | None = None) -> _ArticleVocabulary:
         if stored is None and index in found_tags:
-            found = _ArticleVocabulary(articles[index], vocabulary, (found_tags[index], {}))
+            tags, spans = found_tags[index]
+            found = _ArticleVocabulary(articles[index], vocabulary, (tags, {}), spans=spans)
             found.changed = True  # worked out elsewhere this build: new to the memo
             return found
         return _ArticleVocabulary(articles[index], vocabulary, stored)

@@ -273,19 +273,20 @@ def only_inside_matches(name: str, text: str, matches: Iterable[TagMatch]) -> bo
     vocabulary already names that stretch of text. Compared without regard to
     case, on word boundaries.
     """
-    return CoveredText(text, matches).only_inside(name)
+    return CoveredText(text, [(match.start, match.end) for match in matches]).only_inside(name)
 
 
 class CoveredText:
-    """A text and where the vocabulary's matches cover it, to ask about many names."""
+    """A text and where the vocabulary's matches cover it (their ``(start, end)``), to ask
+    about many names."""
 
-    def __init__(self, text: str, matches: Iterable[TagMatch]) -> None:
+    def __init__(self, text: str, spans: Iterable[tuple[int, int]]) -> None:
         self.text = text
         self.lowered = text.lower()
         self.covered = bytearray(len(text))
         self.any_covered = False
-        for match in matches:
-            self.covered[match.start : match.end] = b"\x01" * (match.end - match.start)
+        for start, end in spans:
+            self.covered[start:end] = b"\x01" * (end - start)
             self.any_covered = True
 
     def only_inside(self, name: str) -> bool:
