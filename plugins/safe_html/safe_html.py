@@ -25,6 +25,12 @@ Settings (read from the build's own settings, each with a default):
 Plain-text metadata (Title, Byline, Image_caption, …) is not touched here: the
 theme escapes it (Jinja autoescape, pelicanconf ``JINJA_ENVIRONMENT``).
 
+Each fragment goes through the cleaner once: what it made of a fragment (or that the
+fragment came out unchanged) is kept by the fragment's hash, with the rel, the local
+hosts and nh3's version, for the rest of the build (the check at
+``all_generators_finalized`` then costs a hash) and, with the build caches on
+(``broadsheet.buildcache``), for the next build in ``CACHE_PATH/safe_html/``.
+
 Signals. ``content_object_init`` sanitises each object as it is made, before any
 generator or plugin reads its content. ``all_generators_finalized`` checks again
 every content object any generator holds (articles, translations, drafts, pages,
@@ -38,11 +44,13 @@ running build's ``PLUGINS``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
+from importlib import metadata
 
 from pelican import signals
 from pelican.contents import Content
 
+from broadsheet.buildcache import Memo, cache_folder, digest_of
 from broadsheet.plugins import local_hosts, plugin_listed
 from broadsheet.sanitize import clean_html, mark_outbound_links, safe_url
 
@@ -52,6 +60,7 @@ PLUGIN_NAME = "safe_html"
 DEFAULT_LINK_REL = "nofollow noopener"
 DEFAULT_URL_METADATA = ("image", "source_url")
 MEMOISED_RENDERINGS = ("get_content", "get_summary")
+FOLDER = "safe_html"  # under CACHE_PATH
 
 
 def plugin_enabled(settings: dict) -> bool:
@@ -68,6 +77,39 @@ def sanitise_html(fragment: str, settings: dict) -> str:
     return cleaned
 
 
+class CleanedFragments:
+    """What ``sanitise_html`` made of each fragment this build (and, with the caches on,
+    the builds before) met: by the fragment's hash, None when it came out unchanged."""
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+        rel = settings.get("SAFE_HTML_LINK_REL", DEFAULT_LINK_REL)
+        self.salt = repr((rel, sorted(local_hosts(settings)), metadata.version("nh3")))
+        self.memo = Memo(cache_folder(settings, FOLDER), "fragments")
+
+    def sanitised(self, fragment: str) -> str:
+        key = digest_of(self.salt, fragment)
+        if key in self.memo:
+            found = self.memo.get(key)
+        else:
+            cleaned = sanitise_html(fragment, self.settings)
+            found = None if cleaned == fragment else cleaned
+            self.memo.put(key, found)
+        return fragment if found is None else found
+
+
+BUILDS: dict[int, CleanedFragments] = {}  # the running build's, by id of its settings
+
+
+def sanitiser(settings: dict) -> Callable[[str], str]:
+    """The running build's memo's ``sanitised``; for content made outside a build (with
+    settings ``initialized`` did not see), ``sanitise_html`` itself."""
+    found = BUILDS.get(id(settings))
+    if found is None or found.settings is not settings:
+        return lambda fragment: sanitise_html(fragment, settings)
+    return found.sanitised
+
+
 def unsafe_url_keys(metadata: dict, keys: Collection[str]) -> list[str]:
     """The URL-valued metadata keys whose value safe_url refuses."""
     return [
@@ -80,10 +122,11 @@ def unsafe_url_keys(metadata: dict, keys: Collection[str]) -> list[str]:
 def sanitise_content(content: Content) -> bool:
     """Sanitise one content object in place; True when anything changed."""
     settings = content.settings
+    sanitised = sanitiser(settings)
     changed = False
     body = getattr(content, "_content", None)
     if isinstance(body, str):
-        cleaned = sanitise_html(body, settings)
+        cleaned = sanitised(body)
         if cleaned != body:
             content._content = cleaned
             changed = True
@@ -95,7 +138,7 @@ def sanitise_content(content: Content) -> bool:
         key = key.lower()
         value = metadata.get(key)
         if isinstance(value, str):
-            cleaned = sanitise_html(value, settings)
+            cleaned = sanitised(value)
             if cleaned != value:
                 metadata[key] = cleaned
                 setattr(content, "_summary" if key == "summary" else key, cleaned)
@@ -154,7 +197,23 @@ def sanitise_held_content(generators) -> None:
             forget_renderings(content)
 
 
+def start_build(pelican) -> None:
+    """initialized: a memo of cleaned fragments for this build (none kept from another)."""
+    BUILDS.clear()
+    if plugin_enabled(pelican.settings):
+        BUILDS[id(pelican.settings)] = CleanedFragments(pelican.settings)
+
+
+def save_build(pelican) -> None:
+    """finalized: keep the fragments this build cleaned for the next."""
+    found = BUILDS.pop(id(pelican.settings), None)
+    if found is not None:
+        found.memo.save()
+
+
 def register() -> None:
     """Connect the sanitisers to Pelican."""
+    signals.initialized.connect(start_build)
     signals.content_object_init.connect(sanitise_new_content)
     signals.all_generators_finalized.connect(sanitise_held_content)
+    signals.finalized.connect(save_build)
