@@ -10,15 +10,23 @@ here, as if this process had met it (or as a RuntimeError naming it when it does
 pickle); this process always waits for every forked one. Linux and macOS only (fork):
 elsewhere, and with fewer than two processes or items, everything runs here.
 
+``start(work)`` forks one process that runs ``work()`` while this one goes on; its
+``result()`` waits for it and returns what `work` returned, or raises what it raised.
+``stop()`` ends it without waiting for its work (a build that failed meanwhile).
+
 Forked processes do not log through this process's handlers: `work` should report by
-its result, not by logging.
+its result, or keep its records with ``capture_records`` and hand them back for
+``log_records`` to log here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -56,6 +64,57 @@ def share_out(work: Callable[[list], T], items: Sequence, processes: int) -> lis
     if failure is not None:
         raise failure
     return results
+
+
+class Running:
+    """A forked process running ``work()`` (``start``)."""
+
+    def __init__(self, child: _Child) -> None:
+        self.child: _Child | None = child
+
+    def result(self) -> Any:
+        """Wait for the process: what `work` returned, or raise what it raised."""
+        if self.child is None:
+            raise RuntimeError("the forked process was stopped")
+        child, self.child = self.child, None
+        outcome = child.result()
+        if isinstance(outcome, _Failed):
+            raise outcome.error
+        return outcome
+
+    def stop(self) -> None:
+        """End the process if it still runs, and reap it."""
+        if self.child is None:
+            return
+        child, self.child = self.child, None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
+        os.close(child.reading)
+        os.waitpid(child.pid, 0)
+
+
+def start(work: Callable[[], Any]) -> Running:
+    """``work()`` in a process forked now, beside this one (Linux and macOS only)."""
+    return Running(_fork(lambda _share: work(), []))
+
+
+def capture_records(records: list) -> None:
+    """In a forked process: keep every log record a logger lets through, as (logger
+    name, level, message), instead of handling it, for ``log_records`` in the parent."""
+
+    def handle(self, record):
+        if not self.disabled and self.filter(record):
+            records.append((self.name, record.levelno, record.getMessage()))
+
+    logging.Logger.handle = handle
+
+
+def log_records(records, origin: str) -> None:
+    """In the parent: log what ``capture_records`` kept in a forked process, each by its
+    own logger, so handlers count it as they count this process's records."""
+    for name, level, message in records:
+        logger = logging.getLogger(name)
+        logger.handle(logger.makeRecord(name, level, origin, 0, message, None, None))
 
 
 class _Failed:

@@ -3,6 +3,7 @@ feeds from real Pelican builds of a tiny site."""
 
 import importlib
 import json
+import os
 import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -986,3 +987,73 @@ def test_per_slug_feed_paths_need_a_slug(feeds_module):
     }
     with pytest.raises(feeds_module.FeedError, match=r"FEEDS_CATEGORY_ATOM_PATH .* \{slug\}"):
         feeds_module.FeedPlan.from_settings(settings)
+
+
+# Written beside the pages, by a forked process
+
+BESIDE = {"FEEDS_PARALLEL_MIN_ARTICLES": 1}
+UNSLUGGED = (
+    ORCHARD.replace("Tags: Farming", "Tags: Farming, ★")
+    .replace("orchard-growers-report-record-cider-harvest", "orchard-report-again")
+    .replace("cc33dd44", "cc33dd45")
+)
+
+
+def site_files(output: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(output).as_posix(): path.read_bytes()
+        for path in sorted(output.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_feeds_written_beside_the_pages_are_the_bytes_written_here(tmp_path, caplog, monkeypatch):
+    from pelican.log import LimitFilter
+
+    content = tmp_path / "content"
+    write_content(content, {**SITE, "articles/2024/02/again.md": UNSLUGGED})
+    with caplog.at_level("WARNING"):
+        here = build_site(tmp_path, content, name="here", FEEDS_PARALLEL_MIN_ARTICLES=None)
+    [warned_here] = [r for r in caplog.records if "no feed for it" in r.getMessage()]
+    caplog.clear()
+    monkeypatch.setattr(LimitFilter, "_raised_messages", set())  # Pelican's once-only
+    with caplog.at_level("WARNING"):
+        beside = build_site(tmp_path, content, name="beside", **BESIDE)
+
+    assert site_files(beside) == site_files(here)
+    assert any(name.startswith("feeds/tag/") for name in site_files(beside))
+    # The forked writer's warning is logged by the build, as the build's own would be.
+    [warned] = [r for r in caplog.records if "no feed for it" in r.getMessage()]
+    assert warned.getMessage() == warned_here.getMessage()
+    assert warned.name == warned_here.name and warned.levelname == "WARNING"
+    assert warned.pathname == "(feeds, written beside the pages)"
+
+
+def test_a_feed_writer_failing_beside_the_pages_fails_the_build(tmp_path, feeds_module):
+    content = tmp_path / "content"
+    write_content(content, SITE)
+    with pytest.raises(feeds_module.FeedError, match="smaller than the feed with no entries"):
+        build_site(tmp_path, content, FEEDS_MAX_BYTES=100, **BESIDE)
+    assert feeds_module.BESIDE_PAGES == {}
+
+
+def test_a_build_that_fails_first_leaves_no_feed_writer_running(tmp_path, feeds_module):
+    from pelicanconf import JINJA_FILTERS
+
+    def failing(url, *args, **kwargs):
+        raise ValueError("no address")
+
+    content = tmp_path / "content"
+    write_content(content, SITE)
+    with pytest.raises(ValueError, match="no address"):
+        build_site(
+            tmp_path, content, JINJA_FILTERS={**JINJA_FILTERS, "absolute_url": failing}, **BESIDE
+        )
+    [left] = feeds_module.BESIDE_PAGES.values()
+    pid = left.child.pid
+
+    build_site(tmp_path, content, name="next", **BESIDE)
+    assert feeds_module.BESIDE_PAGES == {}
+    with pytest.raises(ChildProcessError):  # stopped and reaped: no such child any more
+        os.waitpid(pid, os.WNOHANG)
+    assert (tmp_path / "next" / ATOM_PATH).is_file()

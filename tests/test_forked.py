@@ -73,3 +73,56 @@ def test_processes_for_a_setting():
     assert wanted_processes(1) == 1
     assert wanted_processes(3) == 3
     assert 1 <= wanted_processes(None, cap=2) <= 2
+
+
+def test_work_started_beside_this_process_hands_back_its_result_or_its_error():
+    from broadsheet.forked import start
+
+    here = os.getpid()
+    running = start(lambda: (os.getpid(), "feeds written"))
+    pid, said = running.result()
+    assert said == "feeds written" and pid != here
+
+    def failing():
+        raise KeyError("feeds/tag/x.atom.xml")
+
+    with pytest.raises(KeyError, match="feeds/tag/x.atom.xml"):
+        start(failing).result()
+
+
+def test_work_started_beside_can_be_stopped_before_it_ends():
+    from broadsheet.forked import start
+
+    started = time.perf_counter()
+    running = start(lambda: time.sleep(30))
+    pid = running.child.pid
+    running.stop()
+    assert time.perf_counter() - started < 10
+    with pytest.raises(ChildProcessError):  # reaped
+        os.waitpid(pid, os.WNOHANG)
+    with pytest.raises(RuntimeError, match="stopped"):
+        running.result()
+
+
+def test_log_records_of_a_forked_process_are_logged_here(caplog):
+    import logging
+
+    from broadsheet.forked import capture_records, log_records, start
+
+    def work():
+        records: list = []
+        capture_records(records)
+        logging.getLogger("broadsheet.test").warning("tag %s has no slug", "★")
+        logging.getLogger("broadsheet.test").debug("not let through")
+        return records
+
+    records = start(work).result()
+    with caplog.at_level(logging.WARNING):
+        log_records(records, "(forked)")
+    [record] = caplog.records
+    assert (record.name, record.levelname, record.getMessage()) == (
+        "broadsheet.test",
+        "WARNING",
+        "tag ★ has no slug",
+    )
+    assert record.pathname == "(forked)"

@@ -37,14 +37,19 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import os
 from itertools import chain
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
-from broadsheet.forked import picklable, share_out, wanted_processes
+from broadsheet.forked import (
+    capture_records,
+    log_records,
+    picklable,
+    share_out,
+    wanted_processes,
+)
 from broadsheet.plugins import WRITER_SHARES, plugin_listed
 
 PLUGIN_NAME = "parallel_write"
@@ -139,23 +144,10 @@ def generate_articles(self, write):
         raise failure
 
 
-def capture_records(records: list) -> None:
-    """In a forked process: keep every log record a logger lets through, instead of
-    handling it, for the parent to log."""
-
-    def handle(self, record):
-        if not self.disabled and self.filter(record):
-            records.append((self.name, record.levelno, record.getMessage()))
-
-    logging.Logger.handle = handle
-
-
 def take_in(writer, result: dict) -> BaseException | None:
     """In the parent: log a forked process's records and take in its state; its
     exception, if it met one."""
-    for name, level, message in result.get("records", ()):
-        logger = logging.getLogger(name)
-        logger.handle(logger.makeRecord(name, level, "(forked writer)", 0, message, None, None))
+    log_records(result.get("records", ()), "(forked writer)")
     if "error" in result:
         return result["error"]
     written, overridden = result["written"]
