@@ -399,7 +399,7 @@ class RunningIndex:
         _remove(self.folder)
 
     def _work(self) -> None:
-        cpu, children = time.thread_time(), _children_cpu()
+        cpu = time.thread_time()
         try:
             self.index = self._index()
         except OSError as error:
@@ -410,9 +410,7 @@ class RunningIndex:
         finally:
             self._kill()  # a run still under way when something else failed
             self.seconds = time.perf_counter() - self.started
-            # Children's CPU counts every child this process reaped meanwhile: the build
-            # runs no other process while it writes.
-            self.cpu_seconds = time.thread_time() - cpu + _children_cpu() - children
+            self.cpu_seconds += time.thread_time() - cpu  # and each run's (_finish)
 
     def _index(self) -> SearchIndex:
         """1. empty pagefind/; 2. group the pages into shards; 3. read each shard in turn
@@ -543,7 +541,7 @@ class RunningIndex:
         """Wait for a run; BuildError (one line) if it failed."""
         left = TIMEOUT_SECONDS - (time.perf_counter() - run.started)
         try:
-            run.process.wait(timeout=max(left, 0))
+            self.cpu_seconds += _reap(run.process, max(left, 0))
         except subprocess.TimeoutExpired as error:
             raise BuildError(f"search index failed: {error}") from error
         self._check()
@@ -613,6 +611,26 @@ def _remove(folder: Path) -> None:
         shutil.rmtree(folder)
 
 
-def _children_cpu() -> float:
-    times = os.times()
-    return times.children_user + times.children_system
+def _reap(process: subprocess.Popen, timeout: float) -> float:
+    """Wait for the process (TimeoutExpired after `timeout` seconds); its CPU seconds.
+
+    Its own, from ``wait4``: the build's other children (forked writers) may be reaped
+    meanwhile, so the difference in ``os.times()`` would count theirs too."""
+    if not hasattr(os, "wait4"):
+        process.wait(timeout=timeout)
+        return 0.0
+    deadline = time.perf_counter() + timeout
+    pause = 0.001
+    while True:
+        try:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped by _kill meanwhile, in the build's thread
+            process.wait()
+            return 0.0
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_utime + usage.ru_stime
+        if time.perf_counter() > deadline:
+            raise subprocess.TimeoutExpired(process.args, timeout)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)

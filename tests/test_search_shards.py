@@ -12,6 +12,7 @@ import filecmp
 import gzip
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -444,3 +445,39 @@ def test_article_pages_at_the_site_root_make_one_bundle_indexed_last(tmp_path, m
         "/tide-tables.html",
     }
     assert {"sitemap.xml", "about.html", "lighthouse.html"} <= set(seen.read_text().split())
+
+
+BURN = (
+    "import sys, time\n"
+    "end = time.process_time() + float(sys.argv[1])\n"
+    "while time.process_time() < end: pass\n"
+    "sys.exit(int(sys.argv[2]))"
+)
+
+
+def burn(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_a_pagefind_run_counts_its_own_cpu_not_other_children_s():
+    """The search step's CPU figure (bench/build.py) is its runs' own, even when the build
+    reaps a forked writer meanwhile."""
+    import subprocess
+    import sys
+
+    from broadsheet.forked import start
+    from broadsheet.search import _reap
+
+    run = subprocess.Popen([sys.executable, "-c", BURN, "0.3", "3"])
+    start(lambda: burn(0.6)).result()  # a forked writer, reaped while the run runs
+    cpu = _reap(run, 60)
+    assert 0.3 <= cpu < 0.55
+    assert run.returncode == 3 and run.poll() == 3
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    with pytest.raises(subprocess.TimeoutExpired):
+        _reap(sleeper, 0.2)
+    sleeper.kill()
+    sleeper.wait()
