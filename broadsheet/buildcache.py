@@ -110,7 +110,16 @@ def load_kept(path: Path) -> dict:
 
 def place(stored: Path, target: Path) -> None:
     """Put a file at `target` (replacing whatever is there): a hard link, or a copy where
-    the two folders are on different file systems."""
+    the two folders are on different file systems.
+
+    Tried first as one link, which is what a build emptied beforehand needs (tens of
+    thousands of pages, fragments and feeds); then with its folder made and whatever
+    was at `target` removed."""
+    try:
+        os.link(stored, target)
+        return
+    except OSError:
+        pass
     target.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         target.unlink()
