@@ -183,3 +183,71 @@ def test_two_articles_with_one_output_file_fail_as_pelican_fails(tmp_path):
     write_content(tmp_path / "content", files)
     with pytest.raises(FileOverwriteFailedError):
         build_pelican_site(tmp_path / "content", tmp_path / "output", **PARALLEL)
+
+
+# The tag pages: written by a process of their own while this one writes the rest
+
+
+@pytest.fixture
+def tag_writers(tmp_path, monkeypatch):
+    """Which process wrote each tag page: {page: pid}, read after the build."""
+    monkeypatch.syspath_prepend(str(ROOT / "plugins"))
+    build_speed = importlib.import_module("build_speed.build_speed")
+    log = tmp_path / "tag-writers.log"
+    real = build_speed.write_term_pages
+
+    def write_term_pages(generator, write, terms, kind):
+        terms = list(terms)
+        if kind == "tag":
+            with open(log, "a") as out:
+                out.writelines(f"{term.save_as} {os.getpid()}\n" for term, _ in terms)
+        return real(generator, write, terms, kind)
+
+    monkeypatch.setattr(build_speed, "write_term_pages", write_term_pages)
+    return lambda: dict(line.split() for line in log.read_text().splitlines())
+
+
+def test_the_tag_pages_are_written_beside_the_other_pages(tmp_path, writers, tag_writers):
+    write_content(tmp_path / "content", ARTICLES)
+    alone = build_pelican_site(tmp_path / "content", tmp_path / "alone", **ALONE)
+    assert set(tag_writers().values()) == {str(os.getpid())}
+    (tmp_path / "tag-writers.log").unlink()
+    shared = build_pelican_site(tmp_path / "content", tmp_path / "shared", **PARALLEL)
+    by = tag_writers()
+    assert sorted(by) == ["tag/ferries.html", "tag/harbours.html"]
+    [tag_writer] = set(by.values())
+    assert int(tag_writer) != os.getpid()
+    assert int(tag_writer) not in set(writers().values())  # nor an article writer
+    _, mismatch, errors = filecmp.cmpfiles(alone, shared, tree(alone), shallow=False)
+    assert (tree(alone), mismatch, errors) == (tree(shared), [], [])
+
+
+def test_a_tag_page_that_fails_fails_the_build_and_its_warnings_are_logged(tmp_path, caplog):
+    write_content(tmp_path / "content", ARTICLES)
+    filters = {**SETTINGS["JINJA_FILTERS"], "absolute_url": failing_filter("none", "ferries")}
+    with caplog.at_level(logging.WARNING):
+        build_pelican_site(
+            tmp_path / "content", tmp_path / "warned", JINJA_FILTERS=filters, **PARALLEL
+        )
+    warned = [r for r in caplog.records if r.name == "broadsheet.test"]
+    assert {r.getMessage() for r in warned} == {"odd address for ferries"}
+    assert {r.pathname for r in warned} == {"(forked writer)"}  # only a tag page asks
+
+    filters = {**SETTINGS["JINJA_FILTERS"], "absolute_url": failing_filter("harbours", "-")}
+    with pytest.raises(ValueError, match="^no address for harbours$"):
+        build_pelican_site(
+            tmp_path / "content", tmp_path / "failed", JINJA_FILTERS=filters, **PARALLEL
+        )
+
+
+def test_a_tag_page_over_another_page_fails_as_pelican_fails(tmp_path):
+    write_content(tmp_path / "content", ARTICLES)
+    for settings in (ALONE, PARALLEL):
+        with pytest.raises(FileOverwriteFailedError, match='"[^"]*archives.html" as Pelican'):
+            build_pelican_site(
+                tmp_path / "content",
+                tmp_path / f"output-{len(settings)}",
+                TAG_SAVE_AS="archives.html",
+                TAG_URL="archives.html",
+                **settings,
+            )

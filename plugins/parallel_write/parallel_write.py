@@ -20,6 +20,14 @@ this one takes it in before it goes on to the listings:
   fails on an error);
 - the exception that stopped it, raised here as if this process had met it.
 
+The tag pages (some 6,600 at 10,000 articles, the most of any list) are written by one
+more forked process, started with the others and running at a lower priority
+(``NICENESS``: the article pages, which the search index waits for, come first), while
+this one writes the article, archive and home pages. When Pelican reaches
+``generate_tags`` in its order, this process takes in what that one wrote, logged and
+met, as above; a file both wrote fails the build with Pelican's own error, as the second
+of two writes to one file does. ``WRITE_TAGS_BESIDE = False`` writes them here.
+
 Pelican writes alone (as it would without the plugin) when there are fewer than
 ``WRITE_PARALLEL_MIN_PAGES`` article pages (a small site: forking costs more than it
 saves), when two articles share an output file or one overrides its save_as (which
@@ -35,19 +43,24 @@ for a build that does not list ``parallel_write``.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import inspect
 import os
+from collections.abc import Callable
 from itertools import chain
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator
+from pelican.writers import FileOverwriteFailedError
 
 from broadsheet.forked import (
+    Running,
     capture_records,
     log_records,
     picklable,
     share_out,
+    start,
     wanted_processes,
 )
 from broadsheet.plugins import WRITER_SHARES, plugin_listed
@@ -56,6 +69,8 @@ PLUGIN_NAME = "parallel_write"
 MIN_PAGES = 200  # WRITE_PARALLEL_MIN_PAGES
 MAX_PROCESSES = 4  # with WRITE_PROCESSES = None
 PER_PAGE_SIGNALS = (signals.article_generator_write_article, signals.content_written)
+NICENESS = 10  # added to the tag-page writer's: the article pages, then Pagefind, first
+BESIDE: list[Running] = []  # the running build's tag-page writer, until taken in
 
 PELICAN_GENERATE_ARTICLES = inspect.unwrap(ArticlesGenerator.generate_articles)
 
@@ -116,25 +131,14 @@ def generate_articles(self, write):
         return PELICAN_GENERATE_ARTICLES(self, write)
     for share in WRITER_SHARES.values():
         share.prepare(writer, articles)
+    start_tag_pages(self, write, writer)
     here = os.getpid()
 
     def work(share: list) -> dict | None:
         if os.getpid() == here:
             write_articles(self, write, share)
             return None
-        # A forked process: what the build must know of its pages (see above).
-        records: list[tuple[str, int, str]] = []
-        capture_records(records)
-        result: dict = {"records": records}
-        try:
-            write_articles(self, write, share)
-            result["written"] = (writer._written_files, writer._overridden_files)
-            result["shares"] = {
-                name: plugin.collect(writer) for name, plugin in WRITER_SHARES.items()
-            }
-        except BaseException as error:  # raised here once its records are logged
-            result["error"] = picklable(error)
-        return result
+        return written_here(writer, lambda: write_articles(self, write, share))
 
     failure = None
     for result in share_out(work, articles, count)[1:]:
@@ -142,6 +146,58 @@ def generate_articles(self, write):
         failure = failure or met
     if failure is not None:
         raise failure
+
+
+def written_here(writer, write_pages: Callable[[], None]) -> dict:
+    """In a forked process: write the pages, then hand back what the build must know of
+    them (see above): the files written, each plugin's share, the log records, or the
+    exception that stopped it."""
+    records: list[tuple[str, int, str]] = []
+    capture_records(records)
+    result: dict = {"records": records}
+    try:
+        write_pages()
+        result["written"] = (writer._written_files, writer._overridden_files)
+        result["shares"] = {name: plugin.collect(writer) for name, plugin in WRITER_SHARES.items()}
+    except BaseException as error:  # raised in the build's process once its records are logged
+        result["error"] = picklable(error)
+    return result
+
+
+def start_tag_pages(generator, write, writer) -> None:
+    """Fork the process that writes the tag pages (the generator's own generate_tags)
+    while this one writes the article, archive and home pages; the generator's
+    generate_tags, when Pelican calls it in its turn, takes them in instead."""
+    if not generator.settings.get("WRITE_TAGS_BESIDE", True) or not generator.tags:
+        return
+    write_tags = type(generator).generate_tags
+    before = set(writer._written_files)
+
+    def work() -> dict:
+        os.nice(NICENESS)
+        return written_here(writer, lambda: write_tags(generator, write))
+
+    running = start(work)
+    BESIDE.append(running)
+
+    def generate_tags(_write) -> None:
+        del generator.generate_tags  # the class's again
+        BESIDE.remove(running)
+        result = running.result()
+        if "written" in result:  # Pelican refuses a file written twice in a build
+            mine = writer._written_files - before
+            clash = sorted((result["written"][0] - before) & mine)
+            if clash:  # as Pelican refuses the second of two writes to one file
+                error = FileOverwriteFailedError(
+                    f'Failed to overwrite "{clash[0]}" as Pelican has already '
+                    "written to it previously (set `override=True` if intended)"
+                )
+                result = {**result, "error": error}
+        failure = take_in(writer, result)
+        if failure is not None:
+            raise failure
+
+    generator.generate_tags = generate_tags
 
 
 def take_in(writer, result: dict) -> BaseException | None:
@@ -162,10 +218,18 @@ def take_in(writer, result: dict) -> BaseException | None:
 
 def install(pelican) -> None:
     """initialized: put the replacement in place (it runs Pelican's own method for a
-    build without the plugin)."""
+    build without the plugin); stop a tag-page writer a failed build left running."""
+    stop_leftovers()
     if plugin_enabled(pelican.settings):
         ArticlesGenerator.generate_articles = generate_articles
 
 
+def stop_leftovers() -> None:
+    while BESIDE:
+        BESIDE.pop().stop()
+
+
 def register() -> None:
     signals.initialized.connect(install)
+    atexit.unregister(stop_leftovers)  # once, however many builds register the plugin
+    atexit.register(stop_leftovers)
