@@ -61,11 +61,14 @@ class WriterShare:
     (``plugins/parallel_write``): ``prepare(writer, contents)`` runs before the fork, here,
     with the contents whose pages are shared out (what it works out then, every process
     has); ``collect(writer)`` in the forked process once its pages are written (a
-    picklable value); ``merge(writer, value)`` back here, before the build goes on."""
+    picklable value); ``merge(writer, value)`` back here, before the build goes on;
+    ``reuses(writer)``, whether the build will find its pages kept by an earlier one (a
+    rebuild, whose pages are mostly links rather than renderings)."""
 
     prepare: Callable[[Any, list], None]
     collect: Callable[[Any], Any]
     merge: Callable[[Any, Any], None]
+    reuses: Callable[[Any], bool] = lambda _writer: False
 
 
 WRITER_SHARES: dict[str, WriterShare] = {}  # by plugin name, registered at import

@@ -123,15 +123,22 @@ def test_after_a_new_story_the_processes_reuse_what_one_process_would(tmp_path, 
     assert len(shared) < len(ARTICLES) // 2
 
 
-def failing_filter(slug: str, warn_slug: str):
-    def absolute_url(url, *args, **kwargs):
-        if slug in str(url):
-            raise ValueError(f"no address for {slug}")
-        if warn_slug in str(url):
-            logging.getLogger("broadsheet.test").warning("odd address for %s", warn_slug)
+class FailingFilter:
+    """absolute_url, failing for URLs with `slug` and warning for those with `warn_slug`
+    (a module-level class: Pelican's content cache pickles the settings it is in)."""
+
+    def __init__(self, slug: str, warn_slug: str) -> None:
+        self.slug, self.warn_slug = slug, warn_slug
+
+    def __call__(self, url, *args, **kwargs):
+        if self.slug in str(url):
+            raise ValueError(f"no address for {self.slug}")
+        if self.warn_slug in str(url):
+            logging.getLogger("broadsheet.test").warning("odd address for %s", self.warn_slug)
         return ABSOLUTE_URL(url, *args, **kwargs)
 
-    return absolute_url
+
+failing_filter = FailingFilter
 
 
 @pytest.mark.parametrize("settings", [ALONE, PARALLEL], ids=["alone", "shared"])
@@ -207,47 +214,52 @@ def tag_writers(tmp_path, monkeypatch):
     return lambda: dict(line.split() for line in log.read_text().splitlines())
 
 
-def test_the_tag_pages_are_written_beside_the_other_pages(tmp_path, writers, tag_writers):
+def test_a_rebuild_writes_the_tag_pages_beside_the_other_pages(tmp_path, writers, tag_writers):
     write_content(tmp_path / "content", ARTICLES)
-    alone = build_pelican_site(tmp_path / "content", tmp_path / "alone", **ALONE)
-    assert set(tag_writers().values()) == {str(os.getpid())}
+    shared = tmp_path / "shared"
+    build_pelican_site(tmp_path / "content", shared, **PARALLEL, **CONTENT_CACHE)
+    assert set(tag_writers().values()) == {str(os.getpid())}  # cold: written here
     (tmp_path / "tag-writers.log").unlink()
-    shared = build_pelican_site(tmp_path / "content", tmp_path / "shared", **PARALLEL)
+    writers.reset()
+    write_content(tmp_path / "content", NEW_STORY)
+    build_pelican_site(tmp_path / "content", shared, **PARALLEL, **CONTENT_CACHE)
     by = tag_writers()
     assert sorted(by) == ["tag/ferries.html", "tag/harbours.html"]
     [tag_writer] = set(by.values())
     assert int(tag_writer) != os.getpid()
     assert int(tag_writer) not in set(writers().values())  # nor an article writer
+
+    alone = build_pelican_site(tmp_path / "content", tmp_path / "alone", **ALONE)
     _, mismatch, errors = filecmp.cmpfiles(alone, shared, tree(alone), shallow=False)
     assert (tree(alone), mismatch, errors) == (tree(shared), [], [])
 
 
+def rebuilt(tmp_path: Path, name: str, **settings) -> Path:
+    """A site built once with the caches, then again with a new story and `settings`."""
+    content, output = tmp_path / name / "content", tmp_path / name / "output"
+    write_content(content, ARTICLES)
+    build_pelican_site(content, output, **PARALLEL, **CONTENT_CACHE)
+    write_content(content, NEW_STORY)
+    return build_pelican_site(content, output, **{**PARALLEL, **CONTENT_CACHE, **settings})
+
+
 def test_a_tag_page_that_fails_fails_the_build_and_its_warnings_are_logged(tmp_path, caplog):
-    write_content(tmp_path / "content", ARTICLES)
     filters = {**SETTINGS["JINJA_FILTERS"], "absolute_url": failing_filter("none", "ferries")}
     with caplog.at_level(logging.WARNING):
-        build_pelican_site(
-            tmp_path / "content", tmp_path / "warned", JINJA_FILTERS=filters, **PARALLEL
-        )
+        rebuilt(tmp_path, "warned", JINJA_FILTERS=filters)
     warned = [r for r in caplog.records if r.name == "broadsheet.test"]
     assert {r.getMessage() for r in warned} == {"odd address for ferries"}
     assert {r.pathname for r in warned} == {"(forked writer)"}  # only a tag page asks
 
-    filters = {**SETTINGS["JINJA_FILTERS"], "absolute_url": failing_filter("harbours", "-")}
-    with pytest.raises(ValueError, match="^no address for harbours$"):
-        build_pelican_site(
-            tmp_path / "content", tmp_path / "failed", JINJA_FILTERS=filters, **PARALLEL
-        )
+    filters = {**SETTINGS["JINJA_FILTERS"], "absolute_url": failing_filter("ferries", "-")}
+    with pytest.raises(ValueError, match="^no address for ferries$"):
+        rebuilt(tmp_path, "failed", JINJA_FILTERS=filters)
 
 
 def test_a_tag_page_over_another_page_fails_as_pelican_fails(tmp_path):
+    over = {"TAG_SAVE_AS": "archives.html", "TAG_URL": "archives.html"}
     write_content(tmp_path / "content", ARTICLES)
-    for settings in (ALONE, PARALLEL):
-        with pytest.raises(FileOverwriteFailedError, match='"[^"]*archives.html" as Pelican'):
-            build_pelican_site(
-                tmp_path / "content",
-                tmp_path / f"output-{len(settings)}",
-                TAG_SAVE_AS="archives.html",
-                TAG_URL="archives.html",
-                **settings,
-            )
+    with pytest.raises(FileOverwriteFailedError, match='"[^"]*archives.html" as Pelican'):
+        build_pelican_site(tmp_path / "content", tmp_path / "alone", **ALONE, **over)
+    with pytest.raises(FileOverwriteFailedError, match='"[^"]*archives.html" as Pelican'):
+        rebuilt(tmp_path, "shared", **over)

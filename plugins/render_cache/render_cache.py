@@ -373,6 +373,12 @@ def merge_forked_state(writer: Writer, state: dict | None) -> None:
     cache.rendered += state["rendered"]
 
 
+def reuses_pages(writer: Writer) -> bool:
+    """Whether this build has pages kept by an earlier one to look up."""
+    cache = build_cache(writer)
+    return bool(cache and cache.store.index)
+
+
 def save_caches(pelican) -> None:
     """finalized: keep the index of this build's pages; drop the pages it did not make."""
     while BUILDS:
@@ -391,6 +397,8 @@ def patch_pelican(pelican) -> None:
 
 
 def register() -> None:
-    WRITER_SHARES[PLUGIN_NAME] = WriterShare(prepare_fork, forked_state, merge_forked_state)
+    WRITER_SHARES[PLUGIN_NAME] = WriterShare(
+        prepare_fork, forked_state, merge_forked_state, reuses_pages
+    )
     signals.initialized.connect(patch_pelican)
     signals.finalized.connect(save_caches)
