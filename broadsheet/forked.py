@@ -10,17 +10,21 @@ here, as if this process had met it (or as a RuntimeError naming it when it does
 pickle); this process always waits for every forked one. Linux and macOS only (fork):
 elsewhere, and with fewer than two processes or items, everything runs here.
 
-``start(work)`` forks one process that runs ``work()`` while this one goes on; its
-``result()`` waits for it and returns what `work` returned, or raises what it raised.
-``stop()`` ends it without waiting for its work (a build that failed meanwhile).
+``start(work, niceness, origin)`` forks one process that runs ``work()`` while this one
+goes on, its priority lowered by `niceness`; its ``result()`` waits for it, logs here
+the records its loggers let through (their origin `origin`), then returns what `work`
+returned or raises what it raised. ``stop()`` ends it without waiting for its work;
+``stop_running()`` stops every one whose result was never asked for (a build that failed
+meanwhile), as this process does when it exits.
 
-Forked processes do not log through this process's handlers: `work` should report by
-its result, or keep its records with ``capture_records`` and hand them back for
-``log_records`` to log here.
+Forked processes do not log through this process's handlers: ``share_out``'s `work`
+should report by its result, or keep its records with ``capture_records`` and hand them
+back for ``log_records`` to log here.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import logging
@@ -69,33 +73,64 @@ def share_out(work: Callable[[list], T], items: Sequence, processes: int) -> lis
 class Running:
     """A forked process running ``work()`` (``start``)."""
 
-    def __init__(self, child: _Child) -> None:
+    def __init__(self, child: _Child, origin: str) -> None:
         self.child: _Child | None = child
+        self.origin = origin
+        RUNNING.add(self)
 
     def result(self) -> Any:
-        """Wait for the process: what `work` returned, or raise what it raised."""
+        """Wait for the process and log its records: what `work` returned, or raise what
+        it raised."""
         if self.child is None:
             raise RuntimeError("the forked process was stopped")
         child, self.child = self.child, None
+        RUNNING.discard(self)
         outcome = child.result()
         if isinstance(outcome, _Failed):
             raise outcome.error
-        return outcome
+        records, value, error = outcome
+        log_records(records, self.origin)
+        if error is not None:
+            raise error
+        return value
 
     def stop(self) -> None:
         """End the process if it still runs, and reap it."""
         if self.child is None:
             return
         child, self.child = self.child, None
+        RUNNING.discard(self)
         with contextlib.suppress(ProcessLookupError):
             os.kill(child.pid, signal.SIGKILL)
         os.close(child.reading)
         os.waitpid(child.pid, 0)
 
 
-def start(work: Callable[[], Any]) -> Running:
+RUNNING: set[Running] = set()  # started, their result not asked for yet
+
+
+def start(work: Callable[[], Any], niceness: int = 0, origin: str = "(forked)") -> Running:
     """``work()`` in a process forked now, beside this one (Linux and macOS only)."""
-    return Running(_fork(lambda _share: work(), []))
+
+    def logged(_share: list) -> tuple:
+        os.nice(niceness)
+        records: list = []
+        capture_records(records)
+        try:
+            return records, work(), None
+        except BaseException as error:  # raised here once its records are logged
+            return records, None, picklable(error)
+
+    return Running(_fork(logged, []), origin)
+
+
+def stop_running() -> None:
+    """Stop every process ``start`` forked whose result was never asked for."""
+    while RUNNING:
+        RUNNING.pop().stop()
+
+
+atexit.register(stop_running)
 
 
 def capture_records(records: list) -> None:

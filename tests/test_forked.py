@@ -104,25 +104,43 @@ def test_work_started_beside_can_be_stopped_before_it_ends():
         running.result()
 
 
-def test_log_records_of_a_forked_process_are_logged_here(caplog):
+def test_what_a_started_process_logged_is_logged_here_when_its_result_comes(caplog):
     import logging
 
-    from broadsheet.forked import capture_records, log_records, start
+    from broadsheet.forked import start
 
     def work():
-        records: list = []
-        capture_records(records)
         logging.getLogger("broadsheet.test").warning("tag %s has no slug", "★")
         logging.getLogger("broadsheet.test").debug("not let through")
-        return records
+        raise KeyError("feeds/tag/x.atom.xml")
 
-    records = start(work).result()
-    with caplog.at_level(logging.WARNING):
-        log_records(records, "(forked)")
+    running = start(work, origin="(feeds, written beside the pages)")
+    with caplog.at_level(logging.WARNING), pytest.raises(KeyError):
+        running.result()
     [record] = caplog.records
     assert (record.name, record.levelname, record.getMessage()) == (
         "broadsheet.test",
         "WARNING",
         "tag ★ has no slug",
     )
-    assert record.pathname == "(forked)"
+    assert record.pathname == "(feeds, written beside the pages)"
+
+
+def test_a_started_process_runs_at_the_lower_priority_asked_for():
+    from broadsheet.forked import start
+
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    assert start(lambda: os.getpriority(os.PRIO_PROCESS, 0), 5).result() == min(here + 5, 19)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == here
+
+
+def test_processes_whose_result_was_never_asked_for_are_stopped():
+    from broadsheet.forked import RUNNING, start, stop_running
+
+    running = start(lambda: time.sleep(30))
+    pid = running.child.pid
+    assert running in RUNNING
+    stop_running()
+    assert not RUNNING
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

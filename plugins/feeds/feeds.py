@@ -133,7 +133,6 @@ feedgen's getter-setter camelCase API is used only in ``feed_generator``.
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import mimetypes
@@ -163,7 +162,7 @@ from pelican.utils import sanitised_join, truncate_html_words
 
 from broadsheet.buildcache import FileStore, cache_folder, code_version, digest_of, place
 from broadsheet.errors import BuildError
-from broadsheet.forked import Running, capture_records, log_records, picklable, start
+from broadsheet.forked import Running, start, stop_running
 from broadsheet.plugins import plugin_listed
 from broadsheet.reader import first_paragraph, outlet_allows_full_text
 from broadsheet.sanitize import safe_url
@@ -1364,10 +1363,7 @@ def write_feeds(article_generator, writer=None) -> None:
     in those a forked process wrote beside the pages (``start_feeds_beside_pages``)."""
     running = BESIDE_PAGES.pop(id(article_generator), None)
     if running is not None:
-        outcome = running.result()
-        log_records(outcome["records"], "(feeds, written beside the pages)")
-        if "error" in outcome:
-            raise outcome["error"]
+        running.result()  # its records logged here, what stopped it raised here
         return
     if plugin_enabled(article_generator.settings):
         write_all_feeds(article_generator)
@@ -1502,24 +1498,19 @@ def start_feeds_beside_pages(pelican) -> None:
     if minimum is None or count < minimum or FeedPlan.from_settings(pelican.settings) is None:
         return
 
-    def work() -> dict:
-        os.nice(NICENESS)
-        records: list = []
-        capture_records(records)
-        try:
-            write_all_feeds(article_generator)
-        except BaseException as error:  # raised in the build's process, after its records
-            return {"records": records, "error": picklable(error)}
-        return {"records": records}
-
-    BESIDE_PAGES[id(article_generator)] = start(work)
+    BESIDE_PAGES[id(article_generator)] = start(
+        lambda: write_all_feeds(article_generator),
+        NICENESS,
+        "(feeds, written beside the pages)",
+    )
 
 
-def stop_leftovers(_sender=None) -> None:
-    """initialized, and at exit: stop a feed writer a failed build left running."""
+def stop_leftovers(_pelican) -> None:
+    """initialized: stop a forked writer a failed build left running (``broadsheet.forked``
+    stops it at exit too)."""
     READY.clear()
-    while BESIDE_PAGES:
-        BESIDE_PAGES.popitem()[1].stop()
+    BESIDE_PAGES.clear()
+    stop_running()
 
 
 def register() -> None:
@@ -1529,5 +1520,3 @@ def register() -> None:
     signals.article_generator_finalized.connect(keep_generator)
     signals.get_writer.connect(start_feeds_beside_pages)
     signals.article_writer_finalized.connect(write_feeds)
-    atexit.unregister(stop_leftovers)  # once, however many builds register the plugin
-    atexit.register(stop_leftovers)

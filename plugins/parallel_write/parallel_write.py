@@ -48,7 +48,6 @@ for a build that does not list ``parallel_write``.
 
 from __future__ import annotations
 
-import atexit
 import functools
 import inspect
 import os
@@ -60,12 +59,12 @@ from pelican.generators import ArticlesGenerator
 from pelican.writers import FileOverwriteFailedError
 
 from broadsheet.forked import (
-    Running,
     capture_records,
     log_records,
     picklable,
     share_out,
     start,
+    stop_running,
     wanted_processes,
 )
 from broadsheet.plugins import WRITER_SHARES, plugin_listed
@@ -75,7 +74,6 @@ MIN_PAGES = 200  # WRITE_PARALLEL_MIN_PAGES
 MAX_PROCESSES = 4  # with WRITE_PROCESSES = None
 PER_PAGE_SIGNALS = (signals.article_generator_write_article, signals.content_written)
 NICENESS = 10  # added to the tag-page writer's: the article pages, then Pagefind, first
-BESIDE: list[Running] = []  # the running build's tag-page writer, until taken in
 
 PELICAN_GENERATE_ARTICLES = inspect.unwrap(ArticlesGenerator.generate_articles)
 
@@ -162,11 +160,18 @@ def written_here(writer, write_pages: Callable[[], None]) -> dict:
     result: dict = {"records": records}
     try:
         write_pages()
-        result["written"] = (writer._written_files, writer._overridden_files)
-        result["shares"] = {name: plugin.collect(writer) for name, plugin in WRITER_SHARES.items()}
+        result.update(writer_state(writer))
     except BaseException as error:  # raised in the build's process once its records are logged
         result["error"] = picklable(error)
     return result
+
+
+def writer_state(writer) -> dict:
+    """In a forked process, its pages written: the files, each plugin's share."""
+    return {
+        "written": (writer._written_files, writer._overridden_files),
+        "shares": {name: plugin.collect(writer) for name, plugin in WRITER_SHARES.items()},
+    }
 
 
 def start_tag_pages(generator, write, writer) -> None:
@@ -181,28 +186,22 @@ def start_tag_pages(generator, write, writer) -> None:
     before = set(writer._written_files)
 
     def work() -> dict:
-        os.nice(NICENESS)
-        return written_here(writer, lambda: write_tags(generator, write))
+        write_tags(generator, write)
+        return writer_state(writer)
 
-    running = start(work)
-    BESIDE.append(running)
+    running = start(work, NICENESS, "(forked writer)")
 
     def generate_tags(_write) -> None:
         del generator.generate_tags  # the class's again
-        BESIDE.remove(running)
-        result = running.result()
-        if "written" in result:  # Pelican refuses a file written twice in a build
-            mine = writer._written_files - before
-            clash = sorted((result["written"][0] - before) & mine)
-            if clash:  # as Pelican refuses the second of two writes to one file
-                error = FileOverwriteFailedError(
-                    f'Failed to overwrite "{clash[0]}" as Pelican has already '
-                    "written to it previously (set `override=True` if intended)"
-                )
-                result = {**result, "error": error}
-        failure = take_in(writer, result)
-        if failure is not None:
-            raise failure
+        result = running.result()  # its records logged here, what stopped it raised here
+        mine = writer._written_files - before
+        clash = sorted((result["written"][0] - before) & mine)
+        if clash:  # as Pelican refuses the second of two writes to one file
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{clash[0]}" as Pelican has already '
+                "written to it previously (set `override=True` if intended)"
+            )
+        take_in(writer, result)
 
     generator.generate_tags = generate_tags
 
@@ -225,18 +224,12 @@ def take_in(writer, result: dict) -> BaseException | None:
 
 def install(pelican) -> None:
     """initialized: put the replacement in place (it runs Pelican's own method for a
-    build without the plugin); stop a tag-page writer a failed build left running."""
-    stop_leftovers()
+    build without the plugin); stop a tag-page writer a failed build left running
+    (``broadsheet.forked`` stops it at exit too)."""
+    stop_running()
     if plugin_enabled(pelican.settings):
         ArticlesGenerator.generate_articles = generate_articles
 
 
-def stop_leftovers() -> None:
-    while BESIDE:
-        BESIDE.pop().stop()
-
-
 def register() -> None:
     signals.initialized.connect(install)
-    atexit.unregister(stop_leftovers)  # once, however many builds register the plugin
-    atexit.register(stop_leftovers)
