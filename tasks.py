@@ -60,6 +60,7 @@ from broadsheet.feedcheck import (
 )
 from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, fetch_url
 from broadsheet.markdown import parse_article
+from broadsheet.perf import no_collection_at_exit
 from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
 from broadsheet.publish import (
     KEEP_RELEASES,
@@ -308,6 +309,7 @@ def run_pelican(
     """Build the site; raise BuildError with Pelican's messages if it logged any error."""
     from pelican import Pelican
 
+    no_collection_at_exit()  # the process's last second, at 10,000 articles
     overrides: dict = {}
     if output is not None:
         overrides["OUTPUT_PATH"] = str(output.resolve())

@@ -315,7 +315,8 @@ class Fingerprints:
                 return self._nested_reference(other)
 
             digest = hashlib.blake2b(type(content).__name__.encode(), digest_size=16)
-            for name, value in sorted(vars(content).items()):
+            attributes = vars(content)
+            for name, value in sorted(attributes.items()):
                 if name in NOT_OWN or name in self.shallow_skip:
                     continue
                 digest.update(name.encode())
@@ -323,6 +324,8 @@ class Fingerprints:
                     digest.update(b"\x1es")
                     digest.update(value.encode("utf-8", "surrogatepass"))
                 else:
+                    if name == "metadata" and type(value) is dict:
+                        value = self._metadata(value, attributes)
                     digest.update(b"\x1ev")
                     digest.update(
                         repr(self.value(value, reference)).encode("utf-8", "surrogatepass")
@@ -331,6 +334,16 @@ class Fingerprints:
             found = self._shallow[id(content)] = (digest.hexdigest(), named)
             self._keep.append(content)
         return found
+
+    def _metadata(self, metadata: dict, attributes: dict) -> dict:
+        """A content's metadata with each value that is the very object of the attribute
+        of the same name (Pelican sets one attribute per metadata key) as a mark: that
+        attribute is in the hash already. An equal value that is another object is
+        hashed in full, so two contents with the same hash carry the same data."""
+        return {
+            key: SameAsAttribute(key) if attributes.get(key, MISSING) is value else value
+            for key, value in metadata.items()
+        }
 
     def _nested_shallow(self, content) -> tuple:
         return ("content", self.shallow(content))
@@ -343,6 +356,8 @@ class Fingerprints:
         """`value` as plain data, contents in it by `nested` (default: shallow hash)."""
         if value is None or isinstance(value, SIMPLE):
             return value
+        if type(value) is SameAsAttribute:  # the dataclass below, without its fields call
+            return ("SameAsAttribute", (("name", value.name),))
         content, url_wrapper = pelican_kinds()
         if isinstance(value, content):
             return (nested or self._nested_shallow)(value)
@@ -376,6 +391,14 @@ class Fingerprints:
 
 
 SIMPLE = (str, bytes, bool, int, float)
+MISSING = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class SameAsAttribute:
+    """In a content's hashed metadata: the value is the attribute `name`'s own object."""
+
+    name: str
 
 
 @cache

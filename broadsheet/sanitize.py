@@ -28,6 +28,7 @@ script.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Collection
@@ -127,8 +128,15 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
         return None
     if base is None and site_image_path(url):
         return url.strip()
+    return _checked_url(str(url).strip(), base)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _checked_url(url: str, base: str | None) -> str | None:
+    """``_safe_url``, remembered: a build checks each article's URLs several times (as
+    the article is read, before it is written, for its source's page)."""
     try:
-        return _safe_url(url.strip(), base)
+        return _safe_url(url, base)
     except ValueError:  # urllib refuses it too ("http://[bad", a port out of range)
         return None
 

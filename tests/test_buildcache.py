@@ -1,8 +1,9 @@
-"""broadsheet.buildcache.place: a kept file put into the output, whatever is there."""
+"""broadsheet.buildcache: a kept file put into the output, whatever is there; contents'
+fingerprints, which decide whether a kept page is used again."""
 
 import os
 
-from broadsheet.buildcache import place
+from broadsheet.buildcache import Fingerprints, place
 
 
 def test_a_kept_file_is_linked_into_a_folder_not_made_yet(tmp_path):
@@ -31,3 +32,39 @@ def test_a_kept_file_replaces_what_is_there_and_stays_as_it_was(tmp_path):
     assert target.read_text() == "<p>kept</p>" and os.path.samefile(stored, target)
     assert (tmp_path / "output" / "linked.html").read_text() == "<p>kept</p>"
     assert other.read_text() == "<p>another kept page</p>"
+
+
+class Story:
+    """Like Pelican's contents: one attribute per metadata key, the same objects."""
+
+    def __init__(self, **metadata):
+        self.metadata = dict(metadata)
+        for key, value in self.metadata.items():
+            setattr(self, key, value)
+        self._content = "<p>The ferry ran late.</p>"
+
+
+def fingerprint(story) -> str:
+    return Fingerprints().shallow(story)
+
+
+def test_a_story_made_again_from_the_same_data_has_the_same_fingerprint():
+    first = Story(title="Night ferry", tags=["ferries", "islands"])
+    again = Story(title="Night ferry", tags=["ferries", "islands"])
+    assert fingerprint(first) == fingerprint(again)
+
+
+def test_any_change_to_an_attribute_or_its_metadata_changes_the_fingerprint():
+    before = fingerprint(Story(title="Night ferry", tags=["ferries", "islands"]))
+
+    retitled = Story(title="Night ferry", tags=["ferries", "islands"])
+    retitled.title = "Night ferry, late again"  # the attribute only
+    tagged = Story(title="Night ferry", tags=["ferries", "islands"])
+    tagged.tags.append("weather")  # the list both hold
+    noted = Story(title="Night ferry", tags=["ferries", "islands"])
+    noted.metadata["title"] = "Night ferry, late again"  # the metadata only
+    copied = Story(title="Night ferry", tags=["ferries", "islands"])
+    copied.metadata["tags"] = ["ferries", "islands", "weather"]  # now another list
+
+    found = {fingerprint(story) for story in (retitled, tagged, noted, copied)}
+    assert before not in found and len(found) == 4
