@@ -218,6 +218,18 @@ def test_links_do_not_depend_on_the_order_of_the_stories() -> None:
         assert related_stories(shuffled, RelatedSettings(min_score=0.0)) == expected
 
 
+def test_links_and_scores_are_the_same_whatever_the_threads_and_blocks(monkeypatch) -> None:
+    from broadsheet import related
+
+    stories = site(chess={"tags": ("ferries",)})
+    expected = related_stories(stories, RelatedSettings(min_score=0.0))
+    monkeypatch.setattr(related, "BLOCK", 2)  # three blocks of the six stories
+    for threads in (1, 4):
+        monkeypatch.setattr(related, "MAX_THREADS", threads)
+        assert related.worker_threads() <= threads
+        assert related_stories(stories, RelatedSettings(min_score=0.0)) == expected
+
+
 def test_undated_stories_are_linked_without_a_recency_penalty() -> None:
     stories = [Story(key=s.key, title=s.title, body=s.body) for s in site()]
     links = related_stories(stories)
