@@ -32,16 +32,19 @@ import hashlib
 import os
 import pickle
 import shutil
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from broadsheet.forked import share_out
+
 REPO = Path(__file__).resolve().parents[1]
 CODE_GLOBS = ("broadsheet/*.py", "plugins/*/*.py", "theme/templates/*", "*conf.py")
 PACKAGES = ("pelican", "jinja2", "markupsafe", "markdown", "feedgen", "lxml", "beautifulsoup4")
 PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
+MIN_SHARED_PRINTS = 2000  # fewer contents than this: fingerprinted here alone (shallow_all)
 
 
 def cache_folder(settings: Mapping, name: str) -> Path | None:
@@ -286,6 +289,8 @@ class Fingerprints:
         self._shallow: dict[int, tuple[str, list]] = {}  # id -> (hash, contents it names)
         self._keep: list = []  # the contents hashed, so their ids stay theirs
         self._active: set[int] = set()  # the dataclasses being taken apart
+        self._terms: dict[tuple, tuple] = {}  # see _term
+        self._named_prints: dict[int, list[str]] = {}  # see shallow_all
 
     def of(self, content) -> str:
         """The content's own hash with every content it refers to by their ``shallow``."""
@@ -297,9 +302,39 @@ class Fingerprints:
                 for name, value in sorted(vars(content).items())
                 if name in self.shallow_skip
             ]
-            found = digest_of(own, skipped, [self.shallow(each) for each in named])
+            named_prints = self._named_prints.get(id(content))
+            if named_prints is None:
+                named_prints = [self.shallow(each) for each in named]
+            found = digest_of(own, skipped, named_prints)
             self._of[id(content)] = found
         return found
+
+    def shallow_all(self, contents: Sequence, processes: int = 1) -> None:
+        """Work out ``shallow`` of each of `contents` ahead, in `processes` at once (this
+        one and processes forked from it: ``broadsheet.forked.share_out``), with the
+        ``shallow`` of every content each refers to, which ``of`` needs. The hashes are
+        the same whichever process made them: forked, a process holds the same objects
+        and the same hash seed."""
+        todo = list({id(each): each for each in contents if id(each) not in self._shallow}.values())
+        if processes < 2 or len(todo) < MIN_SHARED_PRINTS:
+            for each in todo:
+                self._own(each)
+            return
+        here = os.getpid()
+
+        def work(share: list) -> list | None:
+            made = [self._own(each) for each in share]
+            if os.getpid() == here:
+                return None  # this process's share: in its memo already
+            return [(own, [self.shallow(each) for each in named]) for own, named in made]
+
+        results = share_out(work, todo, processes)
+        for number, result in enumerate(results[1:], start=1):
+            share = todo[number :: len(results)]
+            for content, (own, named_prints) in zip(share, result, strict=True):
+                self._shallow[id(content)] = (own, [])
+                self._named_prints[id(content)] = named_prints
+                self._keep.append(content)
 
     def shallow(self, content) -> str:
         """The content's own attributes, the contents it refers to by path and URL."""
@@ -325,25 +360,47 @@ class Fingerprints:
                     digest.update(value.encode("utf-8", "surrogatepass"))
                 else:
                     if name == "metadata" and type(value) is dict:
-                        value = self._metadata(value, attributes)
+                        plain = self._metadata(value, attributes, reference)
+                    else:
+                        plain = self.value(value, reference)
                     digest.update(b"\x1ev")
-                    digest.update(
-                        repr(self.value(value, reference)).encode("utf-8", "surrogatepass")
-                    )
+                    digest.update(repr(plain).encode("utf-8", "surrogatepass"))
                 digest.update(b"\x1f")
             found = self._shallow[id(content)] = (digest.hexdigest(), named)
             self._keep.append(content)
         return found
 
-    def _metadata(self, metadata: dict, attributes: dict) -> dict:
-        """A content's metadata with each value that is the very object of the attribute
+    def _metadata(self, metadata: dict, attributes: dict, nested) -> tuple:
+        """``value(metadata)``, but each value that is the very object of the attribute
         of the same name (Pelican sets one attribute per metadata key) as a mark: that
-        attribute is in the hash already. An equal value that is another object is
-        hashed in full, so two contents with the same hash carry the same data."""
-        return {
-            key: SameAsAttribute(key) if attributes.get(key, MISSING) is value else value
-            for key, value in metadata.items()
-        }
+        attribute is in the hash already. An
+        equal value that is another object is taken apart in full, so two contents with
+        the same hash carry the same data."""
+        return tuple(
+            sorted(
+                (
+                    repr(key),
+                    ("same as attribute", key)
+                    if attributes.get(key, MISSING) is value
+                    else self.value(value, nested),
+                )
+                for key, value in metadata.items()
+            )
+        )
+
+    def _term(self, term) -> tuple:
+        """A tag, category or author by name, slug and URL. Its URL is its URL setting
+        formatted with its attributes: one per kind, settings, name and slug, kept for
+        the build, as long as the term carries no attribute but Pelican's own."""
+        state = vars(term)
+        if not state.keys() <= URL_WRAPPER_STATE:
+            return ("term", type(term).__name__, term.name, term.slug, term.url)
+        key = (type(term), id(state.get("settings")), term.name, term.slug)
+        found = self._terms.get(key)
+        if found is None:
+            found = self._terms[key] = ("term", type(term).__name__, term.name, term.slug, term.url)
+            self._keep.append(term)  # its settings' id stays theirs
+        return found
 
     def _nested_shallow(self, content) -> tuple:
         return ("content", self.shallow(content))
@@ -356,13 +413,11 @@ class Fingerprints:
         """`value` as plain data, contents in it by `nested` (default: shallow hash)."""
         if value is None or isinstance(value, SIMPLE):
             return value
-        if type(value) is SameAsAttribute:  # the dataclass below, without its fields call
-            return ("SameAsAttribute", (("name", value.name),))
         content, url_wrapper = pelican_kinds()
         if isinstance(value, content):
             return (nested or self._nested_shallow)(value)
         if isinstance(value, url_wrapper):
-            return ("term", type(value).__name__, value.name, value.slug, value.url)
+            return self._term(value)
         if isinstance(value, (list, tuple)):
             return tuple([self.value(item, nested) for item in value])
         if isinstance(value, Mapping):
@@ -392,13 +447,8 @@ class Fingerprints:
 
 SIMPLE = (str, bytes, bool, int, float)
 MISSING = object()
-
-
-@dataclasses.dataclass(frozen=True)
-class SameAsAttribute:
-    """In a content's hashed metadata: the value is the attribute `name`'s own object."""
-
-    name: str
+# What Pelican's URLWrapper keeps on itself (as_dict adds name and slug).
+URL_WRAPPER_STATE = frozenset({"settings", "_name", "_slug", "_slug_from_name", "name", "slug"})
 
 
 @cache

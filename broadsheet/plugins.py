@@ -58,14 +58,15 @@ def local_hosts(settings: Mapping) -> set[str]:
 @dataclass(frozen=True)
 class WriterShare:
     """A plugin's part of a Pelican Writer's state, for pages written by a forked process
-    (``plugins/parallel_write``): ``prepare(writer, contents)`` runs before the fork, here,
-    with the contents whose pages are shared out (what it works out then, every process
-    has); ``collect(writer)`` in the forked process once its pages are written (a
-    picklable value); ``merge(writer, value)`` back here, before the build goes on;
+    (``plugins/parallel_write``): ``prepare(writer, contents, processes)`` runs before the
+    fork, here, with the contents whose pages are shared out and the number of processes
+    that will write them (what it works out then, every process has);
+    ``collect(writer)`` in the forked process once its pages are written (a picklable
+    value); ``merge(writer, value)`` back here, before the build goes on;
     ``reuses(writer)``, whether the build will find its pages kept by an earlier one (a
     rebuild, whose pages are mostly links rather than renderings)."""
 
-    prepare: Callable[[Any, list], None]
+    prepare: Callable[[Any, list, int], None]
     collect: Callable[[Any], Any]
     merge: Callable[[Any, Any], None]
     reuses: Callable[[Any], bool] = lambda _writer: False

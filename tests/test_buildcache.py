@@ -68,3 +68,54 @@ def test_any_change_to_an_attribute_or_its_metadata_changes_the_fingerprint():
 
     found = {fingerprint(story) for story in (retitled, tagged, noted, copied)}
     assert before not in found and len(found) == 4
+
+
+def test_tags_are_fingerprinted_by_their_url_as_the_settings_make_it():
+    from pelican.urlwrappers import Tag
+
+    settings = {"TAG_URL": "tag/{slug}.html", "TAG_SAVE_AS": "tag/{slug}.html"}
+    moved = {**settings, "TAG_URL": "topics/{slug}/"}
+    tagged = Story(title="Night ferry", tags=[Tag("Ferries", settings)])
+    again = Story(title="Night ferry", tags=[Tag("Ferries", settings)])
+    elsewhere = Story(title="Night ferry", tags=[Tag("Ferries", moved)])
+    prints = Fingerprints()  # one build's, as the writer keeps it
+
+    assert prints.shallow(tagged) == prints.shallow(again)
+    assert prints.shallow(elsewhere) != prints.shallow(tagged)
+    assert prints.value(elsewhere.tags) == (
+        ("term", "Tag", "Ferries", "ferries", "topics/ferries/"),
+    )
+
+
+def test_fingerprints_worked_out_by_forked_processes_are_the_ones_made_here(monkeypatch):
+    from pelican.contents import Article
+
+    from broadsheet import buildcache
+
+    def article(number: int) -> Article:
+        made = Article.__new__(Article)  # the attributes a page key reads, no settings
+        made.__dict__.update(
+            title=f"Ferry report {number}",
+            _content=f"<p>Crossing {number} ran late.</p>",
+            source_path=f"/content/articles/ferry-{number}.md",
+            metadata={"title": f"Ferry report {number}"},
+        )
+        return made
+
+    stories = [article(number) for number in range(12)]
+    for number, story in enumerate(stories):  # each names the next, as digests do
+        story.digests = [stories[(number + 1) % len(stories)]]
+        story.related_stories = [stories[(number + 5) % len(stories)]]
+    here = Fingerprints()
+    expected = [(here.shallow(story), here.of(story)) for story in stories]
+
+    monkeypatch.setattr(buildcache, "MIN_SHARED_PRINTS", 2)
+    shared = Fingerprints()
+    shared.shallow_all(stories, 3)
+    assert [(shared.shallow(story), shared.of(story)) for story in stories] == expected
+    edited = Fingerprints()
+    stories[4].digests = []
+    edited.shallow_all(stories, 3)
+    assert edited.shallow(stories[4]) != expected[4][0]
+    assert edited.of(stories[3]) != expected[3][1]  # its digest is the 4th
+    assert edited.of(stories[0]) == expected[0][1]  # names neither

@@ -133,7 +133,7 @@ def generate_articles(self, write):
     if count < 2 or len(articles) < minimum or writer is None or not shareable(articles):
         return PELICAN_GENERATE_ARTICLES(self, write)
     for share in WRITER_SHARES.values():
-        share.prepare(writer, articles)
+        share.prepare(writer, articles, count)
     start_tag_pages(self, write, writer)
     here = os.getpid()
 

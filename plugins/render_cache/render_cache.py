@@ -334,14 +334,14 @@ def _open_w(self, filename, encoding, override=False):
     return KeptFile(cache, name, filename, key, stored, file)
 
 
-def prepare_fork(writer: Writer, contents: list) -> None:
-    """Before plugins/parallel_write forks: the build's cache, with each content's own
-    fingerprint worked out once here rather than again in every process (an article's
-    key holds its related stories' own, and each list page its stories')."""
+def prepare_fork(writer: Writer, contents: list, processes: int = 1) -> None:
+    """Before plugins/parallel_write forks its `processes`: the build's cache, with each
+    content's own fingerprint worked out once, by as many processes, rather than again
+    in every writer (an article's key holds its related stories' own, and each list
+    page its stories')."""
     cache = build_cache(writer)
     if cache:
-        for content in contents:
-            cache.fingerprints.shallow(content)
+        cache.fingerprints.shallow_all(contents, processes)
 
 
 def forked_state(writer: Writer) -> dict | None:
