@@ -365,3 +365,36 @@ def test_each_content_file_is_hashed_once_a_build_and_an_edit_is_seen(
     assert "Ferry fares rise" in (output / "2024/03/later.html").read_text()
     if with_build_speed:
         assert {hashed[path] for path in stories} == {1}
+
+
+def test_stamps_kept_in_the_build_caches_spare_unchanged_files_a_hash(
+    tmp_path, build_speed_module, monkeypatch
+):
+    build_speed_module.install_replacements()
+    hashed = Counter()
+    real = build_speed_module.PELICAN_FILE_STAMP
+
+    def counted(self, filename):
+        hashed[os.path.abspath(filename)] += 1
+        return real(self, filename)
+
+    monkeypatch.setattr(build_speed_module, "PELICAN_FILE_STAMP", counted)
+    content = tmp_path / "content"
+    write_content(content, site_files())
+    stories = {os.path.abspath(content / name) for name in site_files()}
+    plugins = project_plugins(True)
+    # Files this young are not kept: a write in the same clock tick could hide.
+    build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    hashed.clear()
+    build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    assert {hashed[path] for path in stories} == {1}
+
+    monkeypatch.setattr(build_speed_module, "SETTLED_SECONDS", 0.0)  # as if long written
+    build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    assert (tmp_path / "output-cache" / "stamps" / "stamps.pickle").is_file()
+    hashed.clear()
+    edited = content / "articles/2024/03/later.md"
+    edited.write_text(edited.read_text().replace("Title: Story later", "Title: Ferry fares rise"))
+    output = build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    assert "Ferry fares rise" in (output / "2024/03/later.html").read_text()
+    assert hashed == Counter({os.path.abspath(edited): 1})

@@ -33,7 +33,14 @@ until Pelican has them, this plugin puts them in by replacing methods (monkeypat
    more: 40,000 hashes of whole files at 10,000 articles. Here a file is hashed once
    per build for one method and one state on disk (path, inode, size, modification
    and change times in nanoseconds; a file edited during the build is hashed again).
-   The stamps are forgotten when the next build starts (``initialized``).
+   The stamps are forgotten when the next build starts (``initialized``). With the
+   build caches on (``broadsheet.buildcache.cache_folder``), a build keeps its stamps
+   for the next (``CACHE_PATH/stamps/``), each by the same key: a file whose path,
+   inode, size and both times are unchanged is not read again (0.4 s of a rebuild at
+   10,000 articles). Any write to a file moves its change time, which no program can
+   set; a stamp is only kept when that time is ``SETTLED_SECONDS`` older than the build's
+   start, so a write in the same clock tick as the hashing cannot hide behind it. A
+   fresh checkout (CI) gives every file a new inode and change time, and so new hashes.
 
 Membership in Pelican's lists is by ``==``, which for ``Content`` (no ``__eq__``) is
 identity, so matching by ``id()`` finds the same articles.
@@ -54,6 +61,8 @@ import functools
 import inspect
 import logging
 import os
+import pickle
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import chain, groupby
@@ -65,6 +74,13 @@ from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.writers import FileOverwriteFailedError
 
+from broadsheet.buildcache import (
+    PICKLE_PROTOCOL,
+    cache_folder,
+    code_version,
+    load_kept,
+    write_atomically,
+)
 from broadsheet.plugins import every_article, plugin_listed
 
 PLUGIN_NAME = "build_speed"
@@ -83,6 +99,10 @@ PELICAN_GENERATE_OUTPUT = inspect.unwrap(ArticlesGenerator.generate_output)
 PELICAN_GET_URL_SETTING = inspect.unwrap(Content.get_url_setting)
 PELICAN_FILE_STAMP = inspect.unwrap(FileStampDataCacher._get_file_stamp)
 STAMPS: dict[tuple, object] = {}  # this build's file stamps: see 4.
+KEPT_STAMPS: dict[tuple, object] = {}  # an earlier build's, from the build caches
+BUILD_START: list = []  # [time.time_ns() at initialized, the stamps' cache folder]
+STAMPS_FOLDER, STAMPS_FILE = "stamps", "stamps.pickle"
+SETTLED_SECONDS = 2.0  # a file's change time this much before the build: its stamp kept
 
 
 def plugin_enabled(settings: Mapping) -> bool:
@@ -304,8 +324,31 @@ def _get_file_stamp(self, filename):
     try:
         return STAMPS[key]
     except KeyError:
-        STAMPS[key] = stamp = PELICAN_FILE_STAMP(self, filename)
+        stamp = KEPT_STAMPS.get(key)
+        if stamp is None:
+            stamp = PELICAN_FILE_STAMP(self, filename)
+        STAMPS[key] = stamp
         return stamp
+
+
+def load_stamps(settings: Mapping) -> None:
+    """initialized: the stamps an earlier build kept (none without the build caches)."""
+    KEPT_STAMPS.clear()
+    folder = cache_folder(settings, STAMPS_FOLDER)
+    BUILD_START[:] = [time.time_ns(), folder]
+    if folder is not None:
+        KEPT_STAMPS.update(load_kept(folder / STAMPS_FILE))
+
+
+def save_stamps(_pelican) -> None:
+    """finalized: keep this build's stamps of files settled before it started."""
+    if len(BUILD_START) != 2 or BUILD_START[1] is None:
+        return
+    started, folder = BUILD_START
+    settled = started - int(SETTLED_SECONDS * 1e9)
+    kept = {key: stamp for key, stamp in STAMPS.items() if key[5] < settled}
+    data = pickle.dumps((code_version(), kept), protocol=PICKLE_PROTOCOL)
+    write_atomically(folder / STAMPS_FILE, data)
 
 
 REPLACEMENTS = (
@@ -329,10 +372,14 @@ def patch_pelican(pelican) -> None:
     """initialized: install the replacements for a build that lists this plugin, and
     forget the last build's file stamps."""
     STAMPS.clear()
+    KEPT_STAMPS.clear()
+    BUILD_START.clear()
     if plugin_enabled(pelican.settings):
         install_replacements()
+        load_stamps(pelican.settings)
 
 
 def register() -> None:
     """Connect the installation to Pelican's start."""
     signals.initialized.connect(patch_pelican)
+    signals.finalized.connect(save_stamps)
