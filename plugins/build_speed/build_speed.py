@@ -1,4 +1,4 @@
-"""Four fixes to Pelican 4.12 that make a large build faster and change no output byte.
+"""Five fixes to Pelican 4.12 that make a large build faster and change no output byte.
 
 Each is a fix to offer upstream (``pelican/generators.py`` and ``pelican/contents.py``);
 until Pelican has them, this plugin puts them in by replacing methods (monkeypatching):
@@ -41,6 +41,16 @@ until Pelican has them, this plugin puts them in by replacing methods (monkeypat
    set; a stamp is only kept when that time is ``SETTLED_SECONDS`` older than the build's
    start, so a write in the same clock tick as the hashing cannot hide behind it. A
    fresh checkout (CI) gives every file a new inode and change time, and so new hashes.
+5. **The cyclic garbage collector.** Python's collector walks every object it tracks
+   each time its oldest generation is collected; a build's articles, their metadata,
+   tags and context are millions of objects that live until the build ends. At 10,000
+   articles a rebuild spent 1.45 s in seven such collections, and a process forked to
+   write pages walks them again, copying every page of memory it touches. So the
+   objects alive once the articles are read (``article_generator_pretaxonomy``), and
+   again once the writing starts, are frozen (``gc.freeze``: moved where the collector
+   does not look, and where a forked process finds them frozen too); they are thawed
+   when the build ends (``finalized``) or the next starts, so a process that builds
+   again (``serve``, the tests) collects them as usual.
 
 Membership in Pelican's lists is by ``==``, which for ``Content`` (no ``__eq__``) is
 identity, so matching by ``id()`` finds the same articles.
@@ -58,6 +68,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import gc
 import inspect
 import logging
 import os
@@ -102,6 +113,7 @@ STAMPS: dict[tuple, object] = {}  # this build's file stamps: see 4.
 KEPT_STAMPS: dict[tuple, object] = {}  # an earlier build's, from the build caches
 BUILD_START: list = []  # [time.time_ns() at initialized, the stamps' cache folder]
 STAMPS_FOLDER, STAMPS_FILE = "stamps", "stamps.pickle"
+FROZEN: list = []  # [True] while this module has objects frozen (see 5.)
 SETTLED_SECONDS = 2.0  # a file's change time this much before the build: its stamp kept
 
 
@@ -298,7 +310,30 @@ def get_url_setting(self, key: str) -> str:
 def generate_output(self, writer):
     if plugin_enabled(self.settings):
         freeze_urls(frozen_contents(self))
+        freeze_objects()
     return PELICAN_GENERATE_OUTPUT(self, writer)
+
+
+# 5. The cyclic collector: what the build holds, frozen twice.
+
+
+def freeze_objects() -> None:
+    """Move every object alive now out of the cyclic collector's sight (see 5.)."""
+    gc.freeze()
+    FROZEN[:] = [True]
+
+
+def freeze_read_articles(generator) -> None:
+    """article_generator_pretaxonomy: the articles are read."""
+    if plugin_enabled(generator.settings):
+        freeze_objects()
+
+
+def thaw_objects(_pelican=None) -> None:
+    """finalized, and the next build's start: the collector sees them again."""
+    if FROZEN:
+        gc.unfreeze()
+        FROZEN.clear()
 
 
 # 4. File stamps: each file hashed once per build.
@@ -374,6 +409,7 @@ def patch_pelican(pelican) -> None:
     STAMPS.clear()
     KEPT_STAMPS.clear()
     BUILD_START.clear()
+    thaw_objects()  # a build that failed in this process left them frozen
     if plugin_enabled(pelican.settings):
         install_replacements()
         load_stamps(pelican.settings)
@@ -382,4 +418,6 @@ def patch_pelican(pelican) -> None:
 def register() -> None:
     """Connect the installation to Pelican's start."""
     signals.initialized.connect(patch_pelican)
+    signals.article_generator_pretaxonomy.connect(freeze_read_articles)
     signals.finalized.connect(save_stamps)
+    signals.finalized.connect(thaw_objects)
