@@ -412,7 +412,9 @@ def _in_blocks(size: int, work) -> list:
     run in threads: the same operations on the same rows, so the same results to the
     bit, in a fraction of the time when another core is free (a build's context phase
     leaves one idle). With T threads a block is BLOCK / T rows, so the blocks in flight
-    hold what one block of BLOCK rows holds (about 35 MB each at 10,000 articles)."""
+    hold about what one block of BLOCK rows did: in a cold build of 10,000 articles the
+    build's process peaked at 594 MB with two threads, 631 MB with whole blocks in each,
+    559 MB with one thread."""
     threads = worker_threads()
     step = max(1, BLOCK // threads)
     spans = [(start, min(size, start + step)) for start in range(0, size, step)]
