@@ -398,3 +398,27 @@ def test_stamps_kept_in_the_build_caches_spare_unchanged_files_a_hash(
     output = build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
     assert "Ferry fares rise" in (output / "2024/03/later.html").read_text()
     assert hashed == Counter({os.path.abspath(edited): 1})
+
+
+@pytest.mark.parametrize("with_build_speed", [True, False])
+def test_the_collector_leaves_the_builds_objects_alone_until_it_ends(tmp_path, with_build_speed):
+    import gc
+
+    seen = []
+
+    def writing(_generator, **_kwargs):
+        seen.append(gc.get_freeze_count())
+
+    signals.article_writer_finalized.connect(writing)
+    try:
+        content = tmp_path / "content"
+        write_content(content, site_files())
+        plugins = project_plugins(with_build_speed)
+        build_pelican_site(content, tmp_path / "output", PLUGINS=plugins)
+    finally:
+        signals.article_writer_finalized.disconnect(writing)
+    if with_build_speed:
+        assert seen and seen[0] > 10_000  # every object alive when the writing started
+    else:
+        assert seen == [0]
+    assert gc.get_freeze_count() == 0  # thawed: a process that builds again collects them

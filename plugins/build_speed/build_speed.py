@@ -314,28 +314,6 @@ def generate_output(self, writer):
     return PELICAN_GENERATE_OUTPUT(self, writer)
 
 
-# 5. The cyclic collector: what the build holds, frozen twice.
-
-
-def freeze_objects() -> None:
-    """Move every object alive now out of the cyclic collector's sight (see 5.)."""
-    gc.freeze()
-    FROZEN[:] = [True]
-
-
-def freeze_read_articles(generator) -> None:
-    """article_generator_pretaxonomy: the articles are read."""
-    if plugin_enabled(generator.settings):
-        freeze_objects()
-
-
-def thaw_objects(_pelican=None) -> None:
-    """finalized, and the next build's start: the collector sees them again."""
-    if FROZEN:
-        gc.unfreeze()
-        FROZEN.clear()
-
-
 # 4. File stamps: each file hashed once per build.
 
 
@@ -384,6 +362,28 @@ def save_stamps(_pelican) -> None:
     kept = {key: stamp for key, stamp in STAMPS.items() if key[5] < settled}
     data = pickle.dumps((code_version(), kept), protocol=PICKLE_PROTOCOL)
     write_atomically(folder / STAMPS_FILE, data)
+
+
+# 5. The cyclic collector: what the build holds, frozen twice.
+
+
+def freeze_objects() -> None:
+    """Move every object alive now out of the cyclic collector's sight (see 5.)."""
+    gc.freeze()
+    FROZEN[:] = [True]
+
+
+def freeze_read_articles(generator) -> None:
+    """article_generator_pretaxonomy: the articles are read."""
+    if plugin_enabled(generator.settings):
+        freeze_objects()
+
+
+def thaw_objects(_pelican=None) -> None:
+    """finalized, and the next build's start: the collector sees them again."""
+    if FROZEN:
+        gc.unfreeze()
+        FROZEN.clear()
 
 
 REPLACEMENTS = (
