@@ -73,3 +73,21 @@ class WriterShare:
 
 
 WRITER_SHARES: dict[str, WriterShare] = {}  # by plugin name, registered at import
+
+
+# Work a plugin starts as soon as the articles are read (``articles_read``), by plugin name.
+ARTICLES_READ: dict[str, Callable[[Any], None]] = {}
+
+
+def articles_read(article_generator) -> None:
+    """Start each plugin's ``ARTICLES_READ`` work for this generator, once.
+
+    Pelican sends ``article_generator_pretaxonomy`` once the articles are read, and
+    blinker calls its receivers in no set order; work that should run beside the
+    others' (a forked process) must start before any of them. So every plugin with a
+    receiver there calls this first, and whichever Pelican calls first starts it all."""
+    started = article_generator.__dict__.setdefault("_broadsheet_articles_read", set())
+    for name, begin in list(ARTICLES_READ.items()):
+        if name not in started:
+            started.add(name)
+            begin(article_generator)

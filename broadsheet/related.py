@@ -460,6 +460,14 @@ class RelatedIndex:
         self.expanded = self._expand(self.vectors)
         self.indices, self.scores = _neighbours(self.expanded, candidates, QUERY_TERMS)
 
+    @classmethod
+    def fitted(cls, size: int, indices: np.ndarray, scores: np.ndarray) -> RelatedIndex:
+        """An index fitted elsewhere (another process): its candidates and their text
+        similarity, all that picking the links needs."""
+        index = cls.__new__(cls)
+        index.size, index.indices, index.scores = size, indices, scores
+        return index
+
     def _expand(self, vectors: sparse.csr_matrix) -> sparse.csr_matrix:
         """Stage 3: each vector plus its nearest neighbours' weighted by similarity (their
         weights summing to at most EXPANSION_WEIGHT), renormalised."""
@@ -568,19 +576,31 @@ def candidate_scores(
 
 
 def related_stories(
-    stories: Sequence[Story], settings: RelatedSettings | None = None
+    stories: Sequence[Story],
+    settings: RelatedSettings | None = None,
+    index: RelatedIndex | None = None,
 ) -> dict[str, list[Link]]:
-    """Every story's related links, best first (stage 5), keyed by story key."""
+    """Every story's related links, best first (stage 5), keyed by story key. `index`:
+    these stories' own, fitted already (stages 1 to 3, which read only their text)."""
     with collection_paused():  # many small acyclic objects: see broadsheet.perf
-        return _related_stories(list(stories), settings or RelatedSettings())
+        return _related_stories(list(stories), settings or RelatedSettings(), index)
 
 
-def _related_stories(stories: list[Story], settings: RelatedSettings) -> dict[str, list[Link]]:
+def fit_index(stories: Sequence[Story]) -> RelatedIndex:
+    """Stages 1 to 3 over the stories' text (their terms when they carry them)."""
+    with collection_paused():  # many small acyclic objects: see broadsheet.perf
+        return RelatedIndex(counts=term_matrix(count_terms(stories)))
+
+
+def _related_stories(
+    stories: list[Story], settings: RelatedSettings, index: RelatedIndex | None = None
+) -> dict[str, list[Link]]:
     by_key = {story.key: row for row, story in enumerate(stories)}
     links: dict[str, list[Link]] = {story.key: [] for story in stories}
     if not stories or settings.max_links == 0:
         return links
-    index = RelatedIndex(counts=term_matrix(count_terms(stories)))
+    if index is None or index.size != len(stories):
+        index = RelatedIndex(counts=term_matrix(count_terms(stories)))
     days = day_numbers(stories)
     scores = np.round(candidate_scores(stories, index, settings.half_life_days, days), 6)
     # Order each row's candidates: score, then the more recent, then the smaller key.

@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import ROOT, build_pelican_site, write_content
+from pelican.log import LimitFilter
 
 import tasks
 
@@ -337,3 +338,68 @@ def test_a_bad_setting_fails_the_build_in_one_line(tmp_path, monkeypatch, value,
     )
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: build failed: RelatedError: {message}"
+
+
+@pytest.fixture
+def related_module(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "plugins"))  # the module Pelican loads
+    import importlib
+
+    return importlib.import_module("related_stories.related_stories")
+
+
+def test_the_text_fit_forked_beside_the_tags_links_the_same(
+    site, tmp_path, related_module, monkeypatch
+):
+    output, _ = site  # its fit made in the build's process (a site under the minimum)
+    monkeypatch.setattr(related_module, "FIT_BESIDE_MIN_ARTICLES", 1)
+    taken = []
+    real = related_module.taken_fit
+
+    def recorded(generator, published):
+        fitted = real(generator, published)
+        taken.append((fitted is not None, os.getpid()))
+        return fitted
+
+    monkeypatch.setattr(related_module, "taken_fit", recorded)
+    # Pelican logs a warning once per process: the site's build had this one.
+    monkeypatch.setattr(LimitFilter, "_raised_messages", set())
+    warnings = Warnings()
+    logging.getLogger().addHandler(warnings)
+    try:
+        forked = build_pelican_site(output.parent / "content", tmp_path / "output")
+    finally:
+        logging.getLogger().removeHandler(warnings)
+
+    assert taken == [(True, os.getpid())]  # forked, taken in, in the build's process
+    for page in ARTICLE_PAGES:
+        assert (forked / page).read_bytes() == (output / page).read_bytes(), page
+    unknown = [message for message in warnings.messages if "no-such-story" in message]
+    assert len(unknown) == 1  # the forked process reads no metadata, so warns of none
+
+
+def test_a_fit_of_other_text_is_not_taken_in(related_module):
+    from broadsheet.forked import start
+
+    class Story:
+        relative_source_path = "articles/2025/03/ferry.md"
+        title = "Porthavel ferry crews walk out"
+        _content = "<p>Crews walked out at dawn.</p>"
+
+    published = [Story()]
+    generator = object()
+    read = related_module.text_signature(published)
+
+    related_module.FITS[id(generator)] = start(lambda: (read, 1, [[-1]], [[0.0]]))
+    assert related_module.taken_fit(generator, published) is not None
+    edited = Story()
+    edited._content = "<p>Crews walked out at noon.</p>"
+    related_module.FITS[id(generator)] = start(lambda: (read, 1, [[-1]], [[0.0]]))
+    assert related_module.taken_fit(generator, [edited]) is None  # made again instead
+
+    def fails():
+        raise ValueError("no fit")
+
+    related_module.FITS[id(generator)] = start(fails)
+    assert related_module.taken_fit(generator, published) is None
+    assert related_module.taken_fit(generator, published) is None  # nothing left pending

@@ -58,7 +58,7 @@ from pelican.urlwrappers import Tag
 from broadsheet.buildcache import Memo, cache_folder
 from broadsheet.forked import wanted_processes
 from broadsheet.perf import collection_paused
-from broadsheet.plugins import every_article, plugin_listed
+from broadsheet.plugins import articles_read, every_article, plugin_listed
 from broadsheet.tagging import (
     AssignedTag,
     AutotagSettings,
@@ -197,6 +197,7 @@ def build_tags(article, assigned: list[AssignedTag], maker: TagMaker | None = No
 
 def autotag_articles(article_generator) -> None:
     """Give every article the generator read its hand, vocabulary and automatic tags."""
+    articles_read(article_generator)  # what other plugins start beside this
     settings = article_generator.settings
     if not plugin_enabled(settings):
         return

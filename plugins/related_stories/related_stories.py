@@ -56,6 +56,16 @@ new and edited articles. The links themselves are found afresh over the whole si
 every build (one new article can change any article's links), and are the same as a
 cold build's. Without the cache nothing is read or written.
 
+Beside the tags. The text similarity (``broadsheet.related`` stages 1 to 3) reads only
+the published articles' titles and bodies, not their tags, so on a site of
+``FIT_BESIDE_MIN_ARTICLES`` published articles or more it is fitted by a process forked
+as soon as the articles are read (``article_generator_pretaxonomy``, before automatic
+tags: ``broadsheet.plugins.articles_read``), while this one tags them. Once they are
+tagged, the fit is taken in if the published articles and their text are still those it
+read (a hash of each title and body, in order), and made here otherwise; either way the
+links are the same to the bit. The forked process's warnings are logged here, and an
+error in it only means the fit is made here.
+
 Signal. ``article_generator_finalized``, once every article is read and tagged.
 Pelican's signals are process-global, so the handler does nothing unless
 ``related_stories`` is in the running build's ``PLUGINS``.
@@ -63,7 +73,9 @@ Pelican's signals are process-global, so the handler does nothing unless
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
@@ -72,9 +84,18 @@ from operator import attrgetter
 from pelican import signals
 
 from broadsheet.buildcache import Memo, cache_folder, digest_of
+from broadsheet.forked import Running, start
 from broadsheet.perf import collection_paused
-from broadsheet.plugins import every_article, plugin_listed
-from broadsheet.related import RelatedSettings, Story, TermCounter, TermCounts, related_stories
+from broadsheet.plugins import ARTICLES_READ, articles_read, every_article, plugin_listed
+from broadsheet.related import (
+    RelatedIndex,
+    RelatedSettings,
+    Story,
+    TermCounter,
+    TermCounts,
+    fit_index,
+    related_stories,
+)
 from broadsheet.sanitize import outlet_mentions, safe_url
 from broadsheet.tagging import html_text
 
@@ -82,6 +103,8 @@ logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "related_stories"
 CACHE_NAME = "related_stories"  # CACHE_PATH/related_stories/ when the build keeps caches
+FIT_BESIDE_MIN_ARTICLES = 500  # published articles: fewer, and the fit is made here
+FITS: dict[int, Running] = {}  # id(generator) -> the fit forked for it (start_fit)
 
 
 def plugin_enabled(settings: dict) -> bool:
@@ -258,15 +281,84 @@ def build_stories(contents: list, memo: Memo | None = None) -> list[Story]:
     return stories
 
 
-def find_links(contents: list, stories: list[Story], options: RelatedSettings) -> dict:
-    """Each story's links: published ones among the published, the rest placed among them."""
+def text_signature(contents: list) -> str:
+    """A hash of the articles' titles and bodies, in order: what the text fit reads."""
+    digest = hashlib.blake2b(digest_size=16)
+    for article in contents:
+        for text in (article_title(article), article._content or ""):
+            encoded = text.encode("utf-8", "surrogatepass")
+            digest.update(len(encoded).to_bytes(8, "big"))
+            digest.update(encoded)
+    return digest.hexdigest()
+
+
+def text_stories(contents: list, memo: Memo | None) -> list[Story]:
+    """Stories carrying only what the text fit reads: each title with its terms (kept in
+    `memo`) or its body's text."""
+    cached = memo is not None and memo.enabled
+    terms = article_terms(contents, memo) if cached else [None] * len(contents)
+    return [
+        Story(
+            key=str(number),
+            title=article_title(article),
+            body="" if cached else html_text(article._content or ""),
+            terms=known,
+        )
+        for number, (article, known) in enumerate(zip(contents, terms, strict=True))
+    ]
+
+
+def start_fit(article_generator) -> None:
+    """The articles are read: fit the published ones' text in a process forked now, beside
+    the automatic tags (see "Beside the tags" above)."""
+    FITS.clear()  # a fit a failed build never took in
+    settings = article_generator.settings
+    if not plugin_enabled(settings) or not hasattr(os, "fork"):
+        return
+    published = [article for article in read_articles(article_generator) if is_published(article)]
+    if len(published) < FIT_BESIDE_MIN_ARTICLES:
+        return
+    folder = cache_folder(settings, CACHE_NAME)
+
+    def work() -> tuple:
+        with collection_paused():
+            stories = text_stories(published, Memo(folder, "articles"))
+        index = fit_index(stories)
+        return text_signature(published), index.size, index.indices, index.scores
+
+    FITS[id(article_generator)] = start(work, 0, "(related stories)")
+
+
+def taken_fit(article_generator, published: list) -> RelatedIndex | None:
+    """The fit forked for these published articles, if they and their text are still the
+    ones it read; None (the fit is then made here) otherwise or when it failed."""
+    running = FITS.pop(id(article_generator), None)
+    if running is None:
+        return None
+    try:
+        signature, size, indices, scores = running.result()
+    except Exception:  # noqa: BLE001 (made here instead; a real fault fails there too)
+        return None
+    if size != len(published) or signature != text_signature(published):
+        return None
+    return RelatedIndex.fitted(size, indices, scores)
+
+
+def find_links(
+    contents: list,
+    stories: list[Story],
+    options: RelatedSettings,
+    fitted: RelatedIndex | None = None,
+) -> dict:
+    """Each story's links: published ones among the published, the rest placed among them
+    (`fitted`: the published stories' text fit, made already)."""
     published = [s for a, s in zip(contents, stories, strict=True) if is_published(a)]
     others = [
         s
         for a, s in zip(contents, stories, strict=True)
         if not is_published(a) and not is_withdrawn(a)
     ]
-    links = related_stories(published, options)
+    links = related_stories(published, options, fitted)
     if others and options.max_links > 0:
         unpublished = frozenset(story.key for story in others)
         placed = related_stories(
@@ -283,15 +375,19 @@ def add_related_stories(article_generator) -> None:
         return
     options = RelatedSettings.from_settings(settings)
     contents = read_articles(article_generator)
+    fitted = taken_fit(article_generator, [each for each in contents if is_published(each)])
     # Many small acyclic objects (see broadsheet.perf), gone when link_articles returns.
     with collection_paused():
-        link_articles(contents, options, Memo(cache_folder(settings, CACHE_NAME), "articles"))
+        memo = Memo(cache_folder(settings, CACHE_NAME), "articles")
+        link_articles(contents, options, memo, fitted)
 
 
-def link_articles(contents: list, options: RelatedSettings, memo: Memo) -> None:
+def link_articles(
+    contents: list, options: RelatedSettings, memo: Memo, fitted: RelatedIndex | None = None
+) -> None:
     """Set each article's ``related_stories``; keep what `memo` should keep for next time."""
     stories = build_stories(contents, memo)
-    links = find_links(contents, stories, options)
+    links = find_links(contents, stories, options, fitted)
     by_key = {story.key: article for article, story in zip(contents, stories, strict=True)}
     for article, story in zip(contents, stories, strict=True):
         article.related_stories = [by_key[link.key] for link in links.get(story.key, ())]
@@ -300,4 +396,6 @@ def link_articles(contents: list, options: RelatedSettings, memo: Memo) -> None:
 
 def register() -> None:
     """Connect the related-stories pass to Pelican."""
+    ARTICLES_READ[PLUGIN_NAME] = start_fit
+    signals.article_generator_pretaxonomy.connect(articles_read)
     signals.article_generator_finalized.connect(add_related_stories)
