@@ -332,10 +332,8 @@ CONTENT_CACHE = {
 }
 
 
-@pytest.mark.parametrize("with_build_speed", [True, False])
-def test_each_content_file_is_hashed_once_a_build_and_an_edit_is_seen(
-    tmp_path, build_speed_module, monkeypatch, with_build_speed
-):
+def count_hashes(build_speed_module, monkeypatch) -> Counter:
+    """How many times Pelican's own stamp (a whole file's hash) runs, by absolute path."""
     build_speed_module.install_replacements()  # as an earlier build in this process did
     hashed = Counter()
     real = build_speed_module.PELICAN_FILE_STAMP
@@ -345,6 +343,14 @@ def test_each_content_file_is_hashed_once_a_build_and_an_edit_is_seen(
         return real(self, filename)
 
     monkeypatch.setattr(build_speed_module, "PELICAN_FILE_STAMP", counted)
+    return hashed
+
+
+@pytest.mark.parametrize("with_build_speed", [True, False])
+def test_each_content_file_is_hashed_once_a_build_and_an_edit_is_seen(
+    tmp_path, build_speed_module, monkeypatch, with_build_speed
+):
+    hashed = count_hashes(build_speed_module, monkeypatch)
     content = tmp_path / "content"
     write_content(content, site_files())
     plugins = project_plugins(with_build_speed)
@@ -370,15 +376,7 @@ def test_each_content_file_is_hashed_once_a_build_and_an_edit_is_seen(
 def test_stamps_kept_in_the_build_caches_spare_unchanged_files_a_hash(
     tmp_path, build_speed_module, monkeypatch
 ):
-    build_speed_module.install_replacements()
-    hashed = Counter()
-    real = build_speed_module.PELICAN_FILE_STAMP
-
-    def counted(self, filename):
-        hashed[os.path.abspath(filename)] += 1
-        return real(self, filename)
-
-    monkeypatch.setattr(build_speed_module, "PELICAN_FILE_STAMP", counted)
+    hashed = count_hashes(build_speed_module, monkeypatch)
     content = tmp_path / "content"
     write_content(content, site_files())
     stories = {os.path.abspath(content / name) for name in site_files()}
