@@ -373,9 +373,8 @@ class Fingerprints:
     def _metadata(self, metadata: dict, attributes: dict, nested) -> tuple:
         """``value(metadata)``, but each value that is the very object of the attribute
         of the same name (Pelican sets one attribute per metadata key) as a mark: that
-        attribute is in the hash already. An
-        equal value that is another object is taken apart in full, so two contents with
-        the same hash carry the same data."""
+        attribute is in the hash already. An equal value that is another object is taken
+        apart in full, so two contents with the same hash carry the same data."""
         return tuple(
             sorted(
                 (

@@ -12,9 +12,9 @@ article's links. The stages:
    postings of every term, one sparse product (scipy) per block of `BLOCK` articles
    (the blocks in threads, `worker_threads`), and each row's best (ties to the smaller
    row) are picked in linear time: its values counted in `BINS` bins, only the few in
-   its top bins sorted. A term's postings are
-   only the `MAX_POSTINGS` articles it weighs most in, so the work per article stays
-   bounded as the site grows: the cost grows about linearly, never with all pairs.
+   its top bins sorted. A term's postings are only the `MAX_POSTINGS` articles it weighs
+   most in, so the work per article stays bounded as the site grows: the cost grows
+   about linearly, never with all pairs.
 3. Expansion: each vector gets its `EXPANSION_NEIGHBOURS` nearest neighbours' vectors
    added, weighted by similarity (neighbours under `EXPANSION_MIN_SIMILARITY` not at
    all; weights summing to at most `EXPANSION_WEIGHT`), and the neighbours are found
@@ -599,8 +599,8 @@ def _related_stories(
     links: dict[str, list[Link]] = {story.key: [] for story in stories}
     if not stories or settings.max_links == 0:
         return links
-    if index is None or index.size != len(stories):
-        index = RelatedIndex(counts=term_matrix(count_terms(stories)))
+    if index is None:
+        index = fit_index(stories)
     days = day_numbers(stories)
     scores = np.round(candidate_scores(stories, index, settings.half_life_days, days), 6)
     # Order each row's candidates: score, then the more recent, then the smaller key.
