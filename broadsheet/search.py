@@ -35,19 +35,30 @@ asked for); a kept file changed since is not used. Without the caches nothing is
 kept and every year is indexed. Either way the index is written afresh (`pagefind/` is
 emptied first), the same bytes as a cold build's.
 
-`start_index` does all of it in a thread of its own (stages numbered as in `_index`), so
-the build goes on writing the other pages; `finish_index` waits for it.
+`start_index` does all of it beside the build (stages numbered as in `_index`), so the
+build goes on writing the other pages; `finish_index` waits for it. A thread of the build's
+process starts it and waits, and the work itself runs in a Python process of its own
+(``python -m broadsheet.search``, `_worker_main`): reading thousands of pages and linking
+tens of thousands of kept files, a thread would take Python's lock back after every file
+while the build's own thread renders pages, and the two would wait for each other (about
+a second of a 10,000-article rebuild). The worker gets its settings and the Pagefind
+binary as one JSON argument and prints its SearchIndex as JSON; stopped (SIGTERM), it
+ends its Pagefind run and exits. ``start_index(..., apart=False)`` keeps the work in the
+thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -362,16 +373,25 @@ class _Run:
 
 
 class RunningIndex:
-    """The index `start_index` is making, in a thread of its own: `finish_index` waits for
-    it, `stop` ends it without an index."""
+    """The index `start_index` is making, from a thread of its own (in a worker process
+    when `apart`): `finish_index` waits for it, `stop` ends it without an index."""
 
     def __init__(
-        self, output: Path, language: str | None, glob: str | None, cache: Path | None
+        self,
+        output: Path,
+        language: str | None,
+        glob: str | None,
+        cache: Path | None,
+        apart: bool = False,
+        executable: Path | None = None,
     ) -> None:
         self.output = output
         self.language = language
         self.glob = glob
         self.cache = cache
+        self.apart = apart
+        self.executable = executable  # None: pagefind_executable(), when it is needed
+        self._worker: subprocess.Popen | None = None
         self.started = time.perf_counter()
         self.seconds = 0.0
         self.cpu_seconds = 0.0
@@ -401,7 +421,7 @@ class RunningIndex:
     def _work(self) -> None:
         cpu = time.thread_time()
         try:
-            self.index = self._index()
+            self.index = self._index_apart() if self.apart else self._index()
         except OSError as error:
             self.error = BuildError(f"search index failed: {error}")
             self.error.__cause__ = error
@@ -426,7 +446,7 @@ class RunningIndex:
                 f"search index failed: no pages to index in {self.output}"
                 + (f" (none match {self.glob})" if self.glob else "")
             )
-        executable = pagefind_executable()
+        executable = self.executable or pagefind_executable()
         store, memo = FileStore(self.cache), Memo(self.cache, MEMO_NAME)
         version = pagefind_version(executable) if store.enabled else None
         queue: deque[tuple[Shard, str | None]] = deque()
@@ -462,6 +482,43 @@ class RunningIndex:
         memo.save()
         pages = indexed_pages(self.folder)
         return SearchIndex(self.folder, pages, 0.0, bundles, tuple(rebuilt))  # times: finish
+
+    def _index_apart(self) -> SearchIndex:
+        """`_index` in a worker process (`_worker_main`); its CPU time counts as this
+        step's, Pagefind's runs included."""
+        arguments = {
+            "output": str(self.output),
+            "language": self.language,
+            "glob": self.glob,
+            "cache": None if self.cache is None else str(self.cache),
+            "executable": str(self.executable or pagefind_executable()),
+        }
+        command = [sys.executable, "-m", "broadsheet.search", json.dumps(arguments)]
+        environment = dict(os.environ)
+        # Where this package is, first: the worker must import this code, not another.
+        package_root = str(Path(__file__).resolve().parents[1])
+        environment["PYTHONPATH"] = os.pathsep.join(
+            [package_root, *filter(None, [environment.get("PYTHONPATH")])]
+        )
+        with tempfile.TemporaryFile() as answer:
+            with self._lock:
+                self._check()
+                self._worker = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=answer,
+                    stderr=answer,
+                    env=environment,
+                )
+            try:
+                self.cpu_seconds += _reap(self._worker, float("inf"))
+            finally:
+                with self._lock:
+                    worker, self._worker = self._worker, None
+            self._check()
+            answer.seek(0)
+            printed = answer.read().decode("utf-8", "replace")
+        return _worker_answer(worker.returncode, printed)
 
     def _check(self) -> None:
         if self._stopping.is_set():
@@ -552,9 +609,13 @@ class RunningIndex:
         run.log.close()
 
     def _kill(self) -> None:
-        """End the Pagefind run under way, if any."""
+        """End the Pagefind run under way, if any (the worker, which ends its own)."""
         with self._lock:
             run, self._run = self._run, None
+            worker = self._worker
+        if worker is not None and worker.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                worker.terminate()  # the worker's SIGTERM handler ends its Pagefind run
         if run is not None:
             if run.process.poll() is None:
                 run.process.kill()
@@ -563,11 +624,16 @@ class RunningIndex:
 
 
 def start_index(
-    output: Path, language: str | None = None, glob: str | None = None, cache: Path | None = None
+    output: Path,
+    language: str | None = None,
+    glob: str | None = None,
+    cache: Path | None = None,
+    apart: bool = True,
 ) -> RunningIndex:
     """Start indexing `output` in the background (as `index_site` does); the build goes on
-    writing other pages meanwhile. Whatever fails is raised by `finish_index`."""
-    return RunningIndex(output.resolve(), language, glob, cache)
+    writing other pages meanwhile, and with `apart` the work runs in a worker process.
+    Whatever fails is raised by `finish_index`."""
+    return RunningIndex(output.resolve(), language, glob, cache, apart=apart)
 
 
 def finish_index(running: RunningIndex) -> SearchIndex:
@@ -592,6 +658,62 @@ def indexed_pages(folder: Path) -> int:
         return total
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise BuildError(f"search index failed: no readable index in {folder}: {error}") from error
+
+
+def _worker_answer(returncode: int, printed: str) -> SearchIndex:
+    """The SearchIndex a worker printed; BuildError (one line) for its error or a crash."""
+    lines = printed.strip().splitlines()
+    try:
+        answer = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+        raise BuildError(answer["error"])
+    if returncode == 0 and isinstance(answer, dict) and isinstance(answer.get("index"), dict):
+        found = answer["index"]
+        return SearchIndex(
+            Path(found["folder"]),
+            int(found["pages"]),
+            0.0,
+            tuple(found["bundles"]),
+            tuple(found["rebuilt"]),
+        )
+    last = lines[-1] if lines else "no output"
+    raise BuildError(f"search index failed: its worker exited with {returncode}: {last}")
+
+
+def _worker_main(argv: list[str]) -> int:
+    """``python -m broadsheet.search ARGUMENTS``: `_index` here, its SearchIndex (or its
+    one-line error) printed as JSON on the last line. SIGTERM stops it: its Pagefind run
+    ends, what it wrote is removed, and it exits with 1."""
+    arguments = json.loads(argv[0])
+    running = RunningIndex(
+        Path(arguments["output"]),
+        arguments["language"],
+        arguments["glob"],
+        None if arguments["cache"] is None else Path(arguments["cache"]),
+        executable=Path(arguments["executable"]),
+    )
+
+    def stop(_signal, _frame) -> None:
+        running.stop()
+        print(json.dumps({"error": "search index failed: stopped"}), flush=True)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        index = finish_index(running)
+    except BuildError as error:
+        print(json.dumps({"error": str(error)}), flush=True)
+        return 1
+    found = {
+        "folder": str(index.folder),
+        "pages": index.pages,
+        "bundles": list(index.bundles),
+        "rebuilt": list(index.rebuilt),
+    }
+    print(json.dumps({"index": found}), flush=True)
+    return 0
 
 
 def _failure(returncode: int, printed: str) -> str:
@@ -634,3 +756,7 @@ def _reap(process: subprocess.Popen, timeout: float) -> float:
             raise subprocess.TimeoutExpired(process.args, timeout)
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main(sys.argv[1:]))

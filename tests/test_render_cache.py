@@ -215,6 +215,30 @@ def test_the_old_output_is_deleted_beside_the_build(filled, tmp_path, monkeypatc
     assert (built / "index.html").is_file()
 
 
+def _trash(folder: Path) -> Path:
+    (folder / "a" / "b").mkdir(parents=True)
+    for number in range(50):
+        (folder / "a" / "b" / f"{number}.html").write_text("old")
+    (folder / "index.html").write_text("old")
+    return folder
+
+
+def test_the_old_output_is_deleted_by_another_process(tmp_path):
+    clearing = tasks._Clearing(_trash(tmp_path / "trash"))
+    assert clearing.process is not None and clearing.thread is None
+    clearing.join()
+    assert clearing.process.returncode == 0
+    assert not (tmp_path / "trash").exists()
+
+
+def test_without_rm_a_thread_deletes_the_old_output(tmp_path, monkeypatch):
+    monkeypatch.setattr(tasks.shutil, "which", lambda name: None)
+    clearing = tasks._Clearing(_trash(tmp_path / "trash"))
+    assert clearing.process is None and clearing.thread is not None
+    clearing.join()
+    assert not (tmp_path / "trash").exists()
+
+
 def test_cached_templates_read_no_site_wide_list():
     """The contract that makes a page's key complete: a cached template (with what it
     extends, imports and includes) reads no site-wide list but its own page's slice."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import time
 from pathlib import Path
 from urllib.parse import urljoin
@@ -287,3 +288,51 @@ def test_a_failed_build_stops_the_index_and_leaves_none(tmp_path, monkeypatch):
     assert (output / "2024" / "03" / "harbour-dues.html").is_file()  # it got that far
     assert started.is_file()  # and the index had started
     assert not (output / "pagefind").exists()
+
+
+def bundle_files(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_the_index_runs_in_a_worker_process_and_makes_what_the_thread_makes(
+    site, tmp_path, monkeypatch
+):
+    # Pagefind's parent process says where the work ran: the build's own process (a
+    # thread) or the worker (python -m broadsheet.search).
+    parents = tmp_path / "parents.txt"
+    spy = tmp_path / "pagefind"
+    spy.write_text(
+        f"#!/bin/sh\ntr '\\0' ' ' < /proc/$PPID/cmdline >> {parents}; echo >> {parents}\n"
+        f'exec {search.pagefind_executable()} "$@"\n'
+    )
+    spy.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_executable", lambda: spy)
+    made = {}
+    for apart in (True, False):
+        output = tmp_path / f"apart-{apart}"
+        shutil.copytree(site, output, ignore=shutil.ignore_patterns("pagefind"))
+        running = search.start_index(output, "en", "*/*/*.html", apart=apart)
+        made[apart] = search.finish_index(running)
+        assert made[apart].pages == len(ARTICLE_PAGES), made[apart]
+    runs = parents.read_text().splitlines()
+    assert len(runs) == 2 * len(made[True].bundles)  # one Pagefind run per bundle
+    assert all("-m broadsheet.search" in run for run in runs[: len(runs) // 2])
+    assert not any("broadsheet.search" in run for run in runs[len(runs) // 2 :])
+    assert made[True].bundles == made[False].bundles
+    assert bundle_files(made[True].folder) == bundle_files(made[False].folder)
+
+
+def test_a_worker_that_dies_fails_the_index_with_one_line():
+    with pytest.raises(search.BuildError) as raised:
+        search._worker_answer(-9, "")
+    assert str(raised.value) == "search index failed: its worker exited with -9: no output"
+    printed = "Traceback (most recent call last):\n  ...\nMemoryError\n"
+    with pytest.raises(search.BuildError, match="exited with 1: MemoryError$"):
+        search._worker_answer(1, printed)
+    error = json.dumps({"error": "search index failed: no pages to index in /x"})
+    with pytest.raises(search.BuildError, match="^search index failed: no pages to index"):
+        search._worker_answer(1, f"Running Pagefind\n{error}\n")
