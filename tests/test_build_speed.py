@@ -7,6 +7,7 @@ from __future__ import annotations
 import filecmp
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -396,6 +397,65 @@ def test_stamps_kept_in_the_build_caches_spare_unchanged_files_a_hash(
     output = build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
     assert "Ferry fares rise" in (output / "2024/03/later.html").read_text()
     assert hashed == Counter({os.path.abspath(edited): 1})
+
+
+def count_reads(monkeypatch) -> list[str]:
+    """The content files Pelican's Markdown reader parses (not taken from the cache)."""
+    from pelican.readers import MarkdownReader
+
+    parsed: list[str] = []
+    real = MarkdownReader.read
+
+    def read(self, source_path):
+        parsed.append(os.path.basename(source_path))
+        return real(self, source_path)
+
+    monkeypatch.setattr(MarkdownReader, "read", read)
+    return parsed
+
+
+def shard_states(folder: Path) -> dict[str, int]:
+    return {path.name: path.stat().st_ino for path in sorted(folder.glob("*.pickle"))}
+
+
+def test_the_content_cache_is_kept_in_shards_and_a_new_story_rewrites_one(
+    tmp_path, build_speed_module, monkeypatch
+):
+    parsed = count_reads(monkeypatch)
+    content = tmp_path / "content"
+    write_content(content, site_files())
+    cache = tmp_path / "output-cache"
+    single, shards = cache / "ArticlesGenerator-Readers", cache / "ArticlesGenerator-Readers.shards"
+    # Pelican's own single file, from a build without the plugin, is read, then replaced.
+    without = project_plugins(False)
+    build_pelican_site(content, tmp_path / "output", PLUGINS=without, **CONTENT_CACHE)
+    assert single.is_file() and not shards.exists()
+    parsed.clear()
+    plugins = project_plugins(True)
+    build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    assert parsed == []
+    assert not single.exists()
+    before = shard_states(shards)
+    assert len(before) == build_speed_module.CACHE_SHARDS
+
+    # One story more: it alone is parsed, and only its shard is written again.
+    write_content(content, {"articles/2024/03/new.md": article("new", "2024-03-20", "Tides")})
+    output = build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    assert parsed == ["new.md"]
+    assert (output / "2024/03/new.html").is_file()
+    after = shard_states(shards)
+    changed = {name for name in before if before[name] != after[name]}
+    shard = build_speed_module.cache_shard(os.path.abspath(content / "articles/2024/03/new.md"))
+    assert changed == {f"{shard:02d}.pickle"}
+
+    # The shards hold every story: a build with nothing new parses nothing and writes none.
+    parsed.clear()
+    first = tmp_path / "first"
+    shutil.copytree(output, first)
+    again = build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+    assert parsed == []
+    assert shard_states(shards) == after
+    assert_same_tree(first, again)
 
 
 @pytest.mark.parametrize("with_build_speed", [True, False])
