@@ -60,7 +60,10 @@ until Pelican has them, this plugin puts them in by replacing methods (monkeypat
    again, each to a new file then renamed over the old. The first such build reads
    Pelican's single file, writes every shard, and removes it. Pelican checks each
    entry's stamp before using it, so an entry left stale (a build stopped between two
-   shards) is read again, never used.
+   shards) is read again, never used. The cache is read with the cyclic collector
+   paused, then frozen with everything alive (see 5.): its passes over the millions of
+   objects coming out of the pickles took longer than the reading itself (at 10,000
+   articles 0.4-0.7 s against 0.2 s; one single file without them: 0.12 s).
 
 Membership in Pelican's lists is by ``==``, which for ``Content`` (no ``__eq__``) is
 identity, so matching by ``id()`` finds the same articles.
@@ -104,6 +107,7 @@ from broadsheet.buildcache import (
     load_kept,
     write_atomically,
 )
+from broadsheet.perf import collection_paused
 from broadsheet.plugins import every_article, plugin_listed
 
 PLUGIN_NAME = "build_speed"
@@ -398,10 +402,20 @@ def shard_path(cacher, shard: int) -> str:
 
 
 def cacher_init(self, settings, cache_name, caching_policy, load_policy):
-    """Pelican's, reading the shards when this build lists the plugin and has them."""
+    """Pelican's, reading the shards when this build lists the plugin and has them.
+
+    Millions of small objects come out of the pickles: they are read with the cyclic
+    collector paused (its passes over them took longer than the reading) and frozen with
+    everything else alive (see 5.)."""
     if not plugin_enabled(settings):
         PELICAN_CACHER_INIT(self, settings, cache_name, caching_policy, load_policy)
         return
+    with collection_paused():
+        _load_shards(self, settings, cache_name, caching_policy, load_policy)
+    freeze_objects()
+
+
+def _load_shards(self, settings, cache_name, caching_policy, load_policy) -> None:
     PELICAN_CACHER_INIT(self, settings, cache_name, caching_policy, False)
     if not load_policy:
         setattr(self, SHARDED, set(range(CACHE_SHARDS)))
