@@ -8,6 +8,9 @@ import filecmp
 import importlib
 import logging
 import os
+import time
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import pytest
@@ -203,15 +206,32 @@ def tag_writers(tmp_path, monkeypatch):
     log = tmp_path / "tag-writers.log"
     real = build_speed.write_term_pages
 
-    def write_term_pages(generator, write, terms, kind):
-        terms = list(terms)
-        if kind == "tag":
+    here = os.getpid()
+
+    def logged(terms):
+        for term, articles in terms:  # as they are taken: two processes share them
             with open(log, "a") as out:
-                out.writelines(f"{term.save_as} {os.getpid()}\n" for term, _ in terms)
+                out.write(f"{term.save_as} {os.getpid()}\n")
+            yield term, articles
+            if os.getpid() != here:
+                time.sleep(SLOW_TAG_WRITER["seconds"])
+
+    def write_term_pages(generator, write, terms, kind):
+        if kind == "tag":
+            terms = logged(terms)
         return real(generator, write, terms, kind)
 
     monkeypatch.setattr(build_speed, "write_term_pages", write_term_pages)
-    return lambda: dict(line.split() for line in log.read_text().splitlines())
+
+    def read() -> dict[str, str]:
+        lines = [line.split() for line in log.read_text().splitlines()]
+        assert len({page for page, _ in lines}) == len(lines)  # each page written once
+        return dict(lines)
+
+    return read
+
+
+SLOW_TAG_WRITER = {"seconds": 0.0}  # what the forked tag writer waits after each tag
 
 
 def test_a_rebuild_writes_the_tag_pages_beside_the_other_pages(tmp_path, writers, tag_writers):
@@ -225,13 +245,63 @@ def test_a_rebuild_writes_the_tag_pages_beside_the_other_pages(tmp_path, writers
     build_pelican_site(tmp_path / "content", shared, **PARALLEL, **CONTENT_CACHE)
     by = tag_writers()
     assert sorted(by) == ["tag/ferries.html", "tag/harbours.html"]
-    [tag_writer] = set(by.values())
-    assert int(tag_writer) != os.getpid()
-    assert int(tag_writer) not in set(writers().values())  # nor an article writer
+    forked = {int(pid) for pid in by.values()} - {os.getpid()}
+    assert len(forked) <= 1
+    assert not forked & set(map(int, writers().values()))  # not an article writer
 
     alone = build_pelican_site(tmp_path / "content", tmp_path / "alone", **ALONE)
     _, mismatch, errors = filecmp.cmpfiles(alone, shared, tree(alone), shallow=False)
     assert (tree(alone), mismatch, errors) == (tree(shared), [], [])
+
+
+def test_this_process_writes_the_tags_the_forked_writer_has_not_reached(
+    tmp_path, writers, tag_writers, monkeypatch
+):
+    write_content(tmp_path / "content", ARTICLES)
+    shared = tmp_path / "shared"
+    build_pelican_site(tmp_path / "content", shared, **PARALLEL, **CONTENT_CACHE)
+    (tmp_path / "tag-writers.log").unlink()
+    # Held back after its first tag, the forked writer leaves the other to this process.
+    monkeypatch.setitem(SLOW_TAG_WRITER, "seconds", 2.0)
+    write_content(tmp_path / "content", NEW_STORY)
+    build_pelican_site(tmp_path / "content", shared, **PARALLEL, **CONTENT_CACHE)
+    by = tag_writers()
+    assert sorted(by) == ["tag/ferries.html", "tag/harbours.html"]
+    assert len(set(by.values())) == 2
+    assert str(os.getpid()) in by.values()
+    alone = build_pelican_site(tmp_path / "content", tmp_path / "alone", **ALONE)
+    _, mismatch, errors = filecmp.cmpfiles(alone, shared, tree(alone), shallow=False)
+    assert (tree(alone), mismatch, errors) == (tree(shared), [], [])
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    save_as: str
+
+
+def test_tags_sharing_an_output_file_are_taken_together_in_order(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "plugins"))
+    parallel_write = importlib.import_module("parallel_write.parallel_write")
+    terms = {
+        Term("a", "tag/a.html"): [1],
+        Term("b", "tag/same.html"): [2],
+        Term("c", "tag/c.html"): [3],
+        Term("d", "tag/same.html"): [4],
+    }
+    shared = parallel_write.SharedTerms(terms)
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # takes one group, then stops
+        taken = shared.take()
+        os.write(writing, str(taken).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    taken_there = int(os.read(reading, 16))
+    os.close(reading), os.close(writing)
+    here = [term.name for term, _ in shared.items()]
+    groups = [["a"], ["b", "d"], ["c"]]
+    assert here == list(chain.from_iterable(g for n, g in enumerate(groups) if n != taken_there))
 
 
 def rebuilt(tmp_path: Path, name: str, **settings) -> Path:
@@ -243,7 +313,18 @@ def rebuilt(tmp_path: Path, name: str, **settings) -> Path:
     return build_pelican_site(content, output, **{**PARALLEL, **CONTENT_CACHE, **settings})
 
 
-def test_a_tag_page_that_fails_fails_the_build_and_its_warnings_are_logged(tmp_path, caplog):
+def test_a_tag_page_that_fails_fails_the_build_and_its_warnings_are_logged(
+    tmp_path, caplog, monkeypatch
+):
+    # This process takes no tag here: the forked writer writes them all.
+    monkeypatch.syspath_prepend(str(ROOT / "plugins"))
+    parallel_write = importlib.import_module("parallel_write.parallel_write")
+    here, real = os.getpid(), parallel_write.SharedTerms.items
+    monkeypatch.setattr(
+        parallel_write.SharedTerms,
+        "items",
+        lambda self: iter(()) if os.getpid() == here else real(self),
+    )
     filters = {**SETTINGS["JINJA_FILTERS"], "absolute_url": failing_filter("none", "ferries")}
     with caplog.at_level(logging.WARNING):
         rebuilt(tmp_path, "warned", JINJA_FILTERS=filters)
