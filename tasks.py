@@ -421,9 +421,10 @@ class _SearchStep:
     can be one the glob matches (`ready_before_listings`; with this site's settings
     none can), and otherwise when `article_writer_finalized` fires, once every page of
     the ArticlesGenerator is written; the feeds, redirects, other generators' pages and
-    static files still to come are not what it reads. It runs in a thread of its own
-    that runs Pagefind once per year, one run after another, on the other core, and the
-    build waits for it only at the end; a build that fails stops it, leaving no index.
+    static files still to come are not what it reads. A thread of its own starts a
+    worker process (``broadsheet.search``) that runs Pagefind once per year, one run
+    after another, on the other core, and the build waits for it only at the end; a
+    build that fails stops it, leaving no index.
     A build that never writes articles (no ArticlesGenerator), or whose index reads
     every page (no article_glob), starts it at the end. With the build caches on, the
     years whose article pages are unchanged keep their bundles (cache/search).

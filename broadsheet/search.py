@@ -663,9 +663,14 @@ def indexed_pages(folder: Path) -> int:
 def _worker_answer(returncode: int, printed: str) -> SearchIndex:
     """The SearchIndex a worker printed; BuildError (one line) for its error or a crash."""
     lines = printed.strip().splitlines()
-    try:
-        answer = json.loads(lines[-1]) if lines else None
-    except ValueError:
+    answer = None
+    for line in reversed(lines):  # its answer, the last JSON line (anything may follow)
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(answer, dict):
+            break
         answer = None
     if isinstance(answer, dict) and isinstance(answer.get("error"), str):
         raise BuildError(answer["error"])

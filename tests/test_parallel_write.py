@@ -274,6 +274,28 @@ def test_this_process_writes_the_tags_the_forked_writer_has_not_reached(
     assert (tree(alone), mismatch, errors) == (tree(shared), [], [])
 
 
+def test_without_shared_memory_the_tag_pages_are_written_here(tmp_path, tag_writers, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "plugins"))
+    parallel_write = importlib.import_module("parallel_write.parallel_write")
+
+    def no_shared_memory(_terms):
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(parallel_write, "SharedTerms", no_shared_memory)
+    write_content(tmp_path / "content", ARTICLES)
+    shared = tmp_path / "shared"
+    build_pelican_site(tmp_path / "content", shared, **PARALLEL, **CONTENT_CACHE)
+    (tmp_path / "tag-writers.log").unlink()
+    write_content(tmp_path / "content", NEW_STORY)
+    build_pelican_site(tmp_path / "content", shared, **PARALLEL, **CONTENT_CACHE)
+    by = tag_writers()
+    assert sorted(by) == ["tag/ferries.html", "tag/harbours.html"]
+    assert set(by.values()) == {str(os.getpid())}
+    alone = build_pelican_site(tmp_path / "content", tmp_path / "alone", **ALONE)
+    _, mismatch, errors = filecmp.cmpfiles(alone, shared, tree(alone), shallow=False)
+    assert (tree(alone), mismatch, errors) == (tree(shared), [], [])
+
+
 @dataclass(frozen=True)
 class Term:
     name: str

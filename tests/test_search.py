@@ -333,6 +333,9 @@ def test_a_worker_that_dies_fails_the_index_with_one_line():
     printed = "Traceback (most recent call last):\n  ...\nMemoryError\n"
     with pytest.raises(search.BuildError, match="exited with 1: MemoryError$"):
         search._worker_answer(1, printed)
+    found = {"folder": "/x/pagefind", "pages": 2, "bundles": ["2024"], "rebuilt": []}
+    late = f"{json.dumps({'index': found})}\nsome warning printed at exit\n"
+    assert search._worker_answer(0, late).bundles == ("2024",)
     error = json.dumps({"error": "search index failed: no pages to index in /x"})
     with pytest.raises(search.BuildError, match="^search index failed: no pages to index"):
         search._worker_answer(1, f"Running Pagefind\n{error}\n")

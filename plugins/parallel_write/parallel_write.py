@@ -218,7 +218,11 @@ def start_tag_pages(generator, write, writer) -> None:
         return  # a cold build: rendering them beside costs more than it saves
     write_tags = type(generator).generate_tags
     before = set(writer._written_files)
-    tags, shared = generator.tags, SharedTerms(generator.tags)
+    try:
+        shared = SharedTerms(generator.tags)
+    except (OSError, ImportError):  # no shared memory or semaphores here: all written here
+        return
+    tags = generator.tags
 
     def work() -> dict:
         generator.tags = shared  # in the forked process only
