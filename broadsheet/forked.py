@@ -175,10 +175,15 @@ def _fork(work: Callable[[list], Any], share: list) -> _Child:
     sys.stdout.flush()
     sys.stderr.flush()
     reading, writing = os.pipe()
-    gc.freeze()  # the collector's bookkeeping would copy every shared page
+    # The collector's bookkeeping would copy every shared page. Objects someone froze
+    # before (plugins/build_speed, for the build) stay frozen here: unfreezing would
+    # hand them all back to the collector.
+    frozen_before = gc.get_freeze_count() > 0
+    gc.freeze()
     pid = os.fork()
     if pid:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
         os.close(writing)
         return _Child(pid, reading)
     code = 0  # the forked process: never returns into the caller

@@ -144,3 +144,21 @@ def test_processes_whose_result_was_never_asked_for_are_stopped():
     assert not RUNNING
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_forking_leaves_what_was_frozen_frozen_and_nothing_else():
+    import gc
+
+    gc.unfreeze()  # whatever an earlier build in this process left frozen
+    share_out(lambda share: len(share), [1, 2], 2)
+    assert gc.get_freeze_count() == 0  # frozen for the fork only
+
+    kept = [object() for _ in range(1000)]
+    gc.freeze()  # as plugins/build_speed freezes a build's objects
+    try:
+        before = gc.get_freeze_count()
+        share_out(lambda share: len(share), [1, 2], 2)
+        assert gc.get_freeze_count() >= before  # still out of the collector's sight
+    finally:
+        gc.unfreeze()
+    assert kept
