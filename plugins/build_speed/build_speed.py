@@ -50,7 +50,9 @@ until Pelican has them, this plugin puts them in by replacing methods (monkeypat
    again once the writing starts, are frozen (``gc.freeze``: moved where the collector
    does not look, and where a forked process finds them frozen too); they are thawed
    when the build ends (``finalized``) or the next starts, so a process that builds
-   again (``serve``, the tests) collects them as usual.
+   again (``serve``, the tests) collects them as usual. (``broadsheet.forked`` leaves
+   them frozen when it forks: the rebuild's full collections then took 0.08 s, not
+   0.81 s.)
 6. **The content cache, in shards** (``FileDataCacher``). Pelican keeps each reader
    cache (``CACHE_PATH/ArticlesGenerator-Readers``, with the content cache on) as one
    pickle of every file's metadata and text, written whole after each build that read
