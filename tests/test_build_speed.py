@@ -458,6 +458,19 @@ def test_the_content_cache_is_kept_in_shards_and_a_new_story_rewrites_one(
     assert_same_tree(first, again)
 
 
+def test_compressed_shards_are_read_back(tmp_path, monkeypatch):
+    parsed = count_reads(monkeypatch)
+    content = tmp_path / "content"
+    write_content(content, site_files())
+    settings = {**CONTENT_CACHE, "GZIP_CACHE": True, "PLUGINS": project_plugins(True)}
+    build_pelican_site(content, tmp_path / "output", **settings)
+    shard = next((tmp_path / "output-cache" / "ArticlesGenerator-Readers.shards").iterdir())
+    assert shard.read_bytes()[:2] == b"\x1f\x8b"  # gzip, as Pelican writes its cache
+    parsed.clear()
+    build_pelican_site(content, tmp_path / "output", **settings)
+    assert parsed == []
+
+
 @pytest.mark.parametrize("with_build_speed", [True, False])
 def test_the_collector_leaves_the_builds_objects_alone_until_it_ends(tmp_path, with_build_speed):
     import gc

@@ -85,6 +85,7 @@ import calendar
 import contextlib
 import functools
 import gc
+import gzip
 import inspect
 import logging
 import os
@@ -95,6 +96,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import chain, groupby
 from operator import attrgetter
+from pathlib import Path
 
 from pelican import signals
 from pelican.cache import FileDataCacher, FileStampDataCacher
@@ -387,6 +389,28 @@ def save_stamps(_pelican) -> None:
     write_atomically(folder / STAMPS_FILE, data)
 
 
+# 5. The cyclic collector: what the build holds, frozen twice.
+
+
+def freeze_objects() -> None:
+    """Move every object alive now out of the cyclic collector's sight (see 5.)."""
+    gc.freeze()
+    FROZEN[:] = [True]
+
+
+def freeze_read_articles(generator) -> None:
+    """article_generator_pretaxonomy: the articles are read."""
+    if plugin_enabled(generator.settings):
+        freeze_objects()
+
+
+def thaw_objects(_pelican=None) -> None:
+    """finalized, and the next build's start: the collector sees them again."""
+    if FROZEN:
+        gc.unfreeze()
+        FROZEN.clear()
+
+
 # 6. The content cache, in shards.
 
 
@@ -413,11 +437,11 @@ def cacher_init(self, settings, cache_name, caching_policy, load_policy):
         PELICAN_CACHER_INIT(self, settings, cache_name, caching_policy, load_policy)
         return
     with collection_paused():
-        _load_shards(self, settings, cache_name, caching_policy, load_policy)
+        _load_cache(self, settings, cache_name, caching_policy, load_policy)
     freeze_objects()
 
 
-def _load_shards(self, settings, cache_name, caching_policy, load_policy) -> None:
+def _load_cache(self, settings, cache_name, caching_policy, load_policy) -> None:
     PELICAN_CACHER_INIT(self, settings, cache_name, caching_policy, False)
     if not load_policy:
         setattr(self, SHARDED, set(range(CACHE_SHARDS)))
@@ -460,40 +484,16 @@ def save_cache(self):
         if found is not None:
             found[filename] = entry
     try:
-        os.makedirs(shards_folder(self), exist_ok=True)
         for shard in sorted(dirty):
-            path = shard_path(self, shard)
-            partial = f"{path}.{os.getpid()}.partial"
-            with self._cache_open(partial, "wb") as handle:
-                pickle.dump(by_shard[shard], handle, protocol=PICKLE_PROTOCOL)
-            os.replace(partial, path)
+            data = pickle.dumps(by_shard[shard], protocol=PICKLE_PROTOCOL)
+            if self._cache_open is gzip.open:  # GZIP_CACHE, as Pelican writes it
+                data = gzip.compress(data)
+            write_atomically(Path(shard_path(self, shard)), data)
         dirty.clear()
         with contextlib.suppress(FileNotFoundError):
             os.remove(self._cache_path)  # Pelican's single file, now in the shards
     except (OSError, pickle.PicklingError, TypeError) as error:
         logger.warning("Could not save cache %s\n ... %s", shards_folder(self), error)
-
-
-# 5. The cyclic collector: what the build holds, frozen twice.
-
-
-def freeze_objects() -> None:
-    """Move every object alive now out of the cyclic collector's sight (see 5.)."""
-    gc.freeze()
-    FROZEN[:] = [True]
-
-
-def freeze_read_articles(generator) -> None:
-    """article_generator_pretaxonomy: the articles are read."""
-    if plugin_enabled(generator.settings):
-        freeze_objects()
-
-
-def thaw_objects(_pelican=None) -> None:
-    """finalized, and the next build's start: the collector sees them again."""
-    if FROZEN:
-        gc.unfreeze()
-        FROZEN.clear()
 
 
 REPLACEMENTS = (
