@@ -21,6 +21,7 @@ from conftest import ROOT, build_pelican_site, write_content
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 from pelican.settings import read_settings
+from pelican.writers import Writer
 
 from broadsheet.plugins import every_article, plugin_listed
 
@@ -304,14 +305,23 @@ def test_each_url_is_computed_once_while_the_site_is_written(
     build_speed_module.install_replacements()  # as an earlier build in this process did
     computed, computed_frozen = Counter(), Counter()
     real = build_speed_module.PELICAN_GET_URL_SETTING
+    events: list[str] = []
 
     def counted(self, key):
         computed[id(self), key] += 1
         if build_speed_module.FROZEN_URLS in self.__dict__:
             computed_frozen[id(self), key] += 1
+            events.append("frozen url")
         return real(self, key)
 
+    real_writer = Writer.__init__
+
+    def writer_made(self, *args, **kwargs):
+        events.append("writer")
+        real_writer(self, *args, **kwargs)
+
     monkeypatch.setattr(build_speed_module, "PELICAN_GET_URL_SETTING", counted)
+    monkeypatch.setattr(Writer, "__init__", writer_made)
     write_content(tmp_path / "content", site_files())
     build_pelican_site(
         tmp_path / "content", tmp_path / "output", PLUGINS=project_plugins(with_build_speed)
@@ -320,6 +330,10 @@ def test_each_url_is_computed_once_while_the_site_is_written(
         # Every article and page is frozen, and computes each URL once from then on.
         assert len(computed_frozen) == 2 * len(site_files())
         assert set(computed_frozen.values()) == {1}
+        # All made before the writing starts (the feeds, tag and article writers forked
+        # from here find them made).
+        assert "writer" not in events[: events.index("writer")]
+        assert "frozen url" not in events[events.index("writer") :]
     else:
         # Pelican computes a story's URL again for every page that links to it.
         assert not computed_frozen
@@ -493,3 +507,59 @@ def test_the_collector_leaves_the_builds_objects_alone_until_it_ends(tmp_path, w
     else:
         assert seen == [0]
     assert gc.get_freeze_count() == 0  # thawed: a process that builds again collects them
+
+
+def test_templates_are_compiled_once_and_an_edit_is_seen(tmp_path, monkeypatch):
+    """With the build caches on, a rebuild loads the compiled templates; a template
+    edited since is compiled again and shows."""
+    from jinja2 import Environment
+
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    compiled = Counter()
+    real = Environment.compile
+
+    def counted(self, source, name=None, filename=None, *args, **kwargs):
+        compiled[name] += 1
+        return real(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", counted)
+    content = tmp_path / "content"
+    write_content(content, site_files())
+    plugins = project_plugins(True, leave_out=("render_cache",))  # pages made each time
+    settings = {**CONTENT_CACHE, "PLUGINS": plugins, "THEME": str(theme)}
+    build_pelican_site(content, tmp_path / "output", **settings)
+    assert compiled["base.html"] >= 1
+    assert list((tmp_path / "output-cache" / "templates").rglob("*.cache"))
+
+    compiled.clear()
+    build_pelican_site(content, tmp_path / "output", **settings)
+    assert compiled == Counter()
+
+    base = theme / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</body>", "<!-- edited theme -->\n</body>"))
+    output = build_pelican_site(content, tmp_path / "output", **settings)
+    assert compiled["base.html"] >= 1
+    assert "<!-- edited theme -->" in (output / "2024/03/later.html").read_text()
+
+
+def test_relative_source_paths_are_pelicans(tmp_path, build_speed_module):
+    """The memo answers what Pelican's method answers, for absolute and relative paths."""
+    from pelican.contents import Article
+
+    real = build_speed_module.PELICAN_RELATIVE_SOURCE_PATH
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(tmp_path)})
+    story = Article(
+        "Text",
+        metadata={"title": "Harbour"},
+        settings=settings,
+        source_path=str(tmp_path / "articles" / "harbour.md"),
+    )
+    for path in (None, str(tmp_path / "articles" / "x.md"), "articles/y.md", "../z.md"):
+        expected = real(story, path)
+        assert build_speed_module.get_relative_source_path(story, path) == expected
+        assert build_speed_module.get_relative_source_path(story, path) == expected
+    assert build_speed_module.get_relative_source_path(story) == "articles/harbour.md"
+    other = dict(settings, PATH=str(tmp_path / "articles"))
+    story.settings = other
+    assert build_speed_module.get_relative_source_path(story) == "harbour.md"
