@@ -13,9 +13,10 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import cold_publish_build
+from conftest import build_pelican_site, cold_publish_build
 
 import tasks
+from broadsheet import templating
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = Path("pages") / "files"  # the kept pages, under the cache folder
@@ -304,3 +305,48 @@ def test_a_failed_build_leaves_the_kept_pages_for_the_next(filled, tmp_path, mon
     again = publish_build(content, tmp_path / "again", cache, monkeypatch)
     assert sorted(reused(again, built)) == tree(cache / PAGES)
     assert_same_site(again, before)
+
+
+def test_a_theme_outside_the_repository_edited_renders_its_pages_again(tmp_path):
+    """code_version covers the repository's theme; THEME elsewhere is hashed as it is."""
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    settings = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CHECK_MODIFIED_METHOD": "sha256",
+        "THEME": str(theme),
+    }
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    output = build_pelican_site(content, tmp_path / "site", **settings)
+    assert (tmp_path / "site-cache" / PAGES).is_dir()
+    base = theme / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</body>", "<!-- edited theme -->\n</body>"))
+    build_pelican_site(content, tmp_path / "site", **settings)
+    pages = [page for page in tree(output) if page.endswith(".html")]
+    assert pages and all("<!-- edited theme -->" in (output / page).read_text() for page in pages)
+
+
+def test_a_rebuild_draws_only_the_cards_of_stories_that_changed(filled, tmp_path, monkeypatch):
+    """Story cards and dated entries are kept between builds (broadsheet.templating): a
+    rebuild after one story's edit draws that story's again, and no other."""
+    content, cache, output = filled
+    drawn: list[str] = []
+    real = templating.KeptRenderings.put
+
+    def counted(self, place, markup):
+        drawn.append(Path(place[0][0]).stem)
+        real(self, place, markup)
+
+    monkeypatch.setattr(templating.KeptRenderings, "put", counted)
+    publish_build(content, tmp_path / "again", cache, monkeypatch)
+    assert drawn == []
+    assert list((cache / "renderings").glob("*.pickle"))
+
+    source = sorted((content / "articles").rglob("*.md"))[0]
+    text = source.read_text(encoding="utf-8")
+    source.write_text(re.sub(r"^Title: ", "Title: Corrected: ", text, count=1, flags=re.M))
+    built = publish_build(content, tmp_path / "edited", cache, monkeypatch)
+    assert drawn and set(drawn) == {source.stem}
+    assert_same_site(built, cold_publish_build(content, tmp_path / "cold", monkeypatch))

@@ -11,7 +11,9 @@ the plugin does nothing.
 A page's key is made of:
 
 - the site: ``broadsheet.buildcache.code_version()`` (Broadsheet's code, the theme's
-  templates, the settings files, the rendering packages' versions), every setting in
+  templates, the settings files, the rendering packages' versions), the templates of
+  the theme THEME names as they are on disk (``theme_version``: a theme outside the
+  repository is not in ``code_version``), every setting in
   the template context (the upper-case names), and every other value of the shared
   context (lower-case names: the menu's pages and categories, the Digests and Sources
   links…) except the site-wide lists in ``SITE_LISTS`` and the values in ``READ_BY``,
@@ -49,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import inspect
 import logging
 import os
@@ -71,9 +74,11 @@ from broadsheet.buildcache import (
 )
 from broadsheet.images import image_size
 from broadsheet.plugins import WRITER_SHARES, WriterShare, plugin_listed
+from broadsheet.templating import KEPT, KeptRenderings
 
 PLUGIN_NAME = "render_cache"
 FOLDER = "pages"  # under CACHE_PATH
+RENDERINGS_FOLDER = "renderings"  # broadsheet.templating's kept story cards
 DEFAULT_TEMPLATES = ("article", "tag", "category", "source", "index", "period_archives")
 # The shared context's site-wide lists: no cached template reads them whole.
 SITE_LISTS = frozenset(
@@ -143,13 +148,23 @@ class BuildCache:
         self.shared_values: dict[tuple[str, int], str] = {}  # see shared_value
         self.shared_held: list = []
         self.rendered = 0
+        folder = cache_folder(settings, RENDERINGS_FOLDER)
+        self.kept = KeptRenderings(folder, self.rendering_print) if folder is not None else None
+
+    def rendering_print(self, content) -> str | None:
+        """What a kept rendering of `content` (a story card) is made from: the site's key
+        and the content's own attributes, as a list page's key holds them; None before
+        the first cached page has taken the site's key."""
+        if self.shared is None:
+            return None
+        return digest_of(self.shared_key, self.fingerprints.shallow(content))
 
     def site_key(self, context: Mapping) -> str:
         """The key of the shared context, taken when the first page is written (after
         every generator has built its part of it)."""
         if self.shared is None:
             self.shared = dict(context)
-            parts = [code_version()]
+            parts = [code_version(), theme_version(context.get("THEME"))]
             for name in sorted(self.shared):
                 if name in SITE_LISTS or name in NOT_SHOWN or name in READ_BY or name in PER_PAGE:
                     continue
@@ -224,7 +239,25 @@ class BuildCache:
 
     def save(self) -> None:
         self.store.save()
+        if self.kept is not None:
+            self.kept.save()
         logger.debug("render_cache: %d pages reused, %d rendered", self.store.reused, self.rendered)
+
+
+def theme_version(theme: Any) -> str:
+    """A hash of the theme's templates as they are now: ``code_version`` covers the
+    repository's own theme, not one that THEME names elsewhere."""
+    folder = Path(str(theme or "")) / "templates"
+    if not theme or not folder.is_dir():
+        return ""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogatepass"))
+            digest.update(b"\x1f")
+            digest.update(path.read_bytes())
+            digest.update(b"\x1e")
+    return digest.hexdigest()
 
 
 BUILDS: list[BuildCache] = []  # the caches of the running build, saved at `finalized`
@@ -290,6 +323,7 @@ def build_cache(writer: Writer) -> BuildCache | None:
             cache = False
         else:
             BUILDS.append(cache)
+            KEPT[:] = [cache.kept] if cache.kept is not None else []
         setattr(writer, STATE, cache)
     return cache or None
 
@@ -383,6 +417,7 @@ def save_caches(pelican) -> None:
     """finalized: keep the index of this build's pages; drop the pages it did not make."""
     while BUILDS:
         BUILDS.pop().save()
+    KEPT.clear()
 
 
 def install() -> None:
@@ -392,6 +427,7 @@ def install() -> None:
 
 def patch_pelican(pelican) -> None:
     BUILDS.clear()  # a build that failed in this process never saves its index
+    KEPT.clear()
     if plugin_enabled(pelican.settings):
         install()
 
