@@ -8,7 +8,6 @@ come back as one line naming the input, and a non-zero exit when anything failed
 from __future__ import annotations
 
 import functools
-import http.server
 import json
 import logging
 import os
@@ -62,7 +61,6 @@ from broadsheet.feedcheck import (
 from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, fetch_url
 from broadsheet.markdown import parse_article
 from broadsheet.perf import no_collection_at_exit
-from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
 from broadsheet.publish import (
     KEEP_RELEASES,
     commit_gh_pages,
@@ -177,6 +175,10 @@ def import_command(
     """
     if not sources and not reclean:
         raise click.UsageError("give at least one file, folder or '-', or use --reclean")
+    # Imported here: the importer and its extractors take 0.2 s to import, which every
+    # build (the one task run on each push) would pay for nothing.
+    from broadsheet.pipeline import ImportOptions, count_statuses, import_all, reclean_all
+
     options = ImportOptions(
         content_dir=content_dir,
         archive_dir=archive_dir or content_dir.parent / "archive",
@@ -520,6 +522,8 @@ def serve(port, interval):
 
         python tasks.py serve --port 8000
     """
+    import http.server  # here: a build has no use for it
+
     settings = load_settings()
     output = Path(settings["OUTPUT_PATH"])
     _build_and_say(output)

@@ -65,6 +65,7 @@ from broadsheet.sources import (
     is_url,
     iter_inputs,
     looks_like_html,
+    outlet_for_page,
     read_record,
     read_saved_file,
     saved_image_refs,
@@ -456,23 +457,6 @@ def _hint_date(value: str | None) -> metadata.FoundDate | None:
 def _host_name(url: str) -> str | None:
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.") or None
-
-
-def outlet_for_page(
-    page: metadata.PageMeta, url: str | None, hints: dict[str, str], outlets: Sequence[Outlet]
-) -> Outlet | None:
-    """The per-outlet rules for a page: by its host (domains), else by its site name."""
-    host = (urlsplit(url).hostname or "").lower() if url else ""
-    for outlet in outlets:
-        if host and any(
-            host == d.lower() or host.endswith("." + d.lower()) for d in outlet.domains
-        ):
-            return outlet
-    named = {n.lower() for n in (page.site_name, hints.get("source")) if n}
-    for outlet in outlets:
-        if named & {n.lower() for n in (outlet.name, *outlet.names) if n}:
-            return outlet
-    return None
 
 
 def describe(

@@ -8,7 +8,7 @@ BeautifulSoup gives (``get_text(" ")``), read without parsing when the body is p
 markup (``body_word_count``), since the filter runs on every article page.
 
 Full text: an outlet whose ``content/sources.yml`` entry says ``full_text: false``
-(found as the importer finds it, ``broadsheet.pipeline.outlet_for_page``) gets its
+(found as the importer finds it, ``broadsheet.sources.outlet_for_page``) gets its
 summary and a link to the original, never the body, on the site (plugins/sources) and
 in the feeds (plugins/feeds) alike; without a Summary, the body's first paragraph.
 """
@@ -22,8 +22,7 @@ from collections.abc import Sequence
 from bs4 import BeautifulSoup
 
 from broadsheet.metadata import PageMeta
-from broadsheet.pipeline import outlet_for_page
-from broadsheet.sources import Outlet
+from broadsheet.sources import Outlet, outlet_for_page
 from broadsheet.text import word_count
 
 READING_WORDS_PER_MINUTE = 230  # an adult's silent reading of news prose

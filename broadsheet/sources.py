@@ -19,11 +19,12 @@ import json
 import re
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import charset_normalizer
@@ -32,6 +33,9 @@ import yaml
 from lxml import etree
 
 from broadsheet.errors import SourceError
+
+if TYPE_CHECKING:
+    from broadsheet.metadata import PageMeta
 from broadsheet.feedparse import parse_feed
 from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, FetchedPage, fetch_url
 
@@ -580,6 +584,23 @@ class Outlet:
     drop_selectors: tuple[str, ...] = ()
     keep_selectors: tuple[str, ...] = ()
     full_text: bool = True
+
+
+def outlet_for_page(
+    page: PageMeta, url: str | None, hints: dict[str, str], outlets: Sequence[Outlet]
+) -> Outlet | None:
+    """The per-outlet rules for a page: by its host (domains), else by its site name."""
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    for outlet in outlets:
+        if host and any(
+            host == d.lower() or host.endswith("." + d.lower()) for d in outlet.domains
+        ):
+            return outlet
+    named = {n.lower() for n in (page.site_name, hints.get("source")) if n}
+    for outlet in outlets:
+        if named & {n.lower() for n in (outlet.name, *outlet.names) if n}:
+            return outlet
+    return None
 
 
 def load_outlets(path: Path) -> tuple[Outlet, ...]:
