@@ -25,9 +25,13 @@ exactly as one run over every year would have skipped its pages.
 Cached. With the build caches on (`buildcache.cache_folder(settings, "search")`), every
 bundle's files are kept (`FileStore`, each file by the digest of its bytes), listed
 (`Memo`) under a key of all that its Pagefind run reads and is told: Pagefind's version,
-the options, and the relative path of every page of the year with the part of it the
-index can depend on (`indexed_part`: the page up to the end of its body, or all of it
-when anything Pagefind reads comes later). A year whose key is the last build's has its
+the options, and the relative path of every page of the year with a digest of the part
+of it the index can depend on (`indexed_part`: the page up to the end of its body, or all
+of it when anything Pagefind reads comes later). That digest is kept (`Memo` "pages") with
+the page file's inode, size and modification time: the render cache links an unchanged
+page's kept file into the output, so a page whose file is the one read before is not read
+and parsed again (a file written since has a later modification time, a copy another
+inode). A year whose key is the last build's has its
 bundle linked back in place of a Pagefind run, so adding an article re-runs Pagefind for
 its year only, even though the related stories listed after the bodies of other years'
 articles move with it. A year that is gone leaves with the build (its bundle is no longer
@@ -75,6 +79,7 @@ SHARDS_FILE = "shards.json"  # in SEARCH_FOLDER: the bundles' folder names, newe
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # copied into SEARCH_FOLDER from a bundle
 UNFOLDERED = "all"  # the one bundle's name when the article pages are not in folders
 MEMO_NAME = "bundles"  # the Memo in the search cache folder: key -> (file name, digest)s
+PAGES_MEMO = "pages"  # page -> (its file's identity, what read_page read of it)
 TIMEOUT_SECONDS = 600  # for each Pagefind run
 # A start tag carrying Pagefind's body mark, matched at its "<" in a lower-cased page
 # (text can hold the words only escaped: `&lt;div …`).
@@ -323,25 +328,50 @@ def _element_end(lowered: bytes, start: re.Match) -> int | None:
     return None
 
 
-def read_shard(output: Path, shard: Shard, salt: str | None) -> tuple[str | None, bool]:
+def read_shard(
+    output: Path, shard: Shard, salt: str | None, pages: Memo | None = None
+) -> tuple[str | None, bool]:
     """The shard's cache key and whether any of its pages has the body mark.
 
-    The key hashes `salt` (what Pagefind is and is told) with the relative path and
-    `indexed_part` of every page; without a salt there is no key, and reading stops at
-    the first page that carries the mark."""
+    The key hashes `salt` (what Pagefind is and is told) with the relative path and a
+    digest of the `indexed_part` of every page; without a salt there is no key, and
+    reading stops at the first page that carries the mark. With `pages` (a Memo kept
+    between builds), what a page's reading gave is kept under its path with the file's
+    identity (inode, size and modification time): an unchanged page (the render cache
+    links the file it kept, so it is the same file) is not read again."""
     digest = None if salt is None else hashlib.blake2b(salt.encode(), digest_size=16)
     marked = False
     for page in shard.pages:
         if marked and digest is None:
             break
-        data = (output / page).read_bytes()
-        # Any mention of the mark counts: better a year indexed than one left out.
-        marked = marked or BODY_MARK in data.lower()
-        if digest is not None:
-            part = indexed_part(data)
-            digest.update(f"\x1e{page}\x1f{len(part)}\x1f".encode("utf-8", "surrogateescape"))
-            digest.update(part)
+        if digest is None:
+            data = (output / page).read_bytes()
+            marked = marked or BODY_MARK in data.lower()
+            continue
+        page_marked, length, part_digest = read_page(output / page, page, pages)
+        marked = marked or page_marked
+        digest.update(f"\x1e{page}\x1f{length}\x1f".encode("utf-8", "surrogateescape"))
+        digest.update(part_digest)
     return (None if digest is None else digest.hexdigest()), marked
+
+
+def read_page(path: Path, page: str, pages: Memo | None) -> tuple[bool, int, bytes]:
+    """Whether the page mentions the body mark, and its indexed part's length and digest:
+    from `pages` when the file is the one read before, else read now (and kept)."""
+    identity = None
+    if pages is not None and pages.enabled:
+        status = path.stat()
+        identity = (status.st_ino, status.st_size, status.st_mtime_ns)
+        found = pages.get(page)
+        if found is not None and found[0] == identity:
+            return found[1]
+    data = path.read_bytes()
+    part = indexed_part(data)
+    # Any mention of the mark counts: better a year indexed than one left out.
+    read = (BODY_MARK in data.lower(), len(part), hashlib.blake2b(part, digest_size=16).digest())
+    if identity is not None:
+        pages.put(page, (identity, read))
+    return read
 
 
 def index_site(
@@ -448,6 +478,7 @@ class RunningIndex:
             )
         executable = self.executable or pagefind_executable()
         store, memo = FileStore(self.cache), Memo(self.cache, MEMO_NAME)
+        pages = Memo(self.cache, PAGES_MEMO)
         version = pagefind_version(executable) if store.enabled else None
         queue: deque[tuple[Shard, str | None]] = deque()
         rebuilt: list[str] = []
@@ -458,7 +489,7 @@ class RunningIndex:
             salt = None
             if version is not None:
                 salt = json.dumps([version, pagefind_options(shard, self.language)])
-            key, has_mark = read_shard(self.output, shard, salt)
+            key, has_mark = read_shard(self.output, shard, salt, pages)
             # 4.
             if has_mark:
                 marked.append(shard)
@@ -480,6 +511,7 @@ class RunningIndex:
             shutil.copyfile(self.folder / bundles[0] / name, self.folder / name)
         store.save()  # what this build used of the cache, and what it added
         memo.save()
+        pages.save()
         pages = indexed_pages(self.folder)
         return SearchIndex(self.folder, pages, 0.0, bundles, tuple(rebuilt))  # times: finish
 

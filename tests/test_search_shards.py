@@ -481,3 +481,44 @@ def test_a_pagefind_run_counts_its_own_cpu_not_other_children_s():
         _reap(sleeper, 0.2)
     sleeper.kill()
     sleeper.wait()
+
+
+def test_a_page_file_read_before_is_not_read_again(tmp_path, monkeypatch):
+    """The shard key from kept readings equals the key from reading every page; a page
+    rewritten, or replaced by another file, is read again."""
+    from broadsheet.buildcache import Memo
+
+    for number in range(3):
+        page = tmp_path / "2025" / "03" / f"story-{number}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_bytes(PAGE.replace(b"One", f"Story {number}".encode()) + RELATED + END)
+    shard = search.Shard(
+        "2025", "2025/**/*.html", tuple(f"2025/03/story-{number}.html" for number in range(3))
+    )
+    read: list[int] = []
+    real = search.indexed_part
+    monkeypatch.setattr(search, "indexed_part", lambda data: read.append(1) or real(data))
+
+    def key_with_memo() -> tuple[str | None, bool]:
+        pages = Memo(tmp_path / "cache", search.PAGES_MEMO)
+        found = search.read_shard(tmp_path, shard, "salt", pages)
+        pages.save()
+        return found
+
+    fresh = search.read_shard(tmp_path, shard, "salt")
+    assert key_with_memo() == fresh and len(read) == 6
+    read.clear()
+    assert key_with_memo() == fresh and read == []
+
+    time.sleep(0.01)
+    edited = tmp_path / shard.pages[1]
+    edited.write_bytes(edited.read_bytes().replace(b"Story 1", b"Story one"))
+    replaced = tmp_path / shard.pages[2]
+    copy = replaced.with_name("copy.html")
+    shutil.copy2(replaced, copy)  # another file, the same bytes and times
+    copy.replace(replaced)
+    read.clear()
+    changed = key_with_memo()
+    assert len(read) == 2
+    assert changed[0] != fresh[0]
+    assert changed == search.read_shard(tmp_path, shard, "salt")
