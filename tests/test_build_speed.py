@@ -563,3 +563,20 @@ def test_relative_source_paths_are_pelicans(tmp_path, build_speed_module):
     other = dict(settings, PATH=str(tmp_path / "articles"))
     story.settings = other
     assert build_speed_module.get_relative_source_path(story) == "harbour.md"
+
+
+@pytest.mark.parametrize(
+    "date_format",
+    ["%Y", "%a %d %B %Y", "%-d %b %Y", "%-m/%-d, %H:%M", "%e %Q %%", "Le %-d — %B", "%Y年%m月"],
+)
+def test_dates_are_formatted_as_pelican_formats_them(build_speed_module, date_format):
+    from pelican.utils import SafeDatetime
+
+    real = build_speed_module.PELICAN_STRFTIME
+    for date in (
+        SafeDatetime(2024, 3, 5, 7, 8, 9),
+        SafeDatetime(2025, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(2023, 1, 2, 3, 4, 5),
+    ):
+        assert build_speed_module.strftime(date, date_format) == real(date, date_format)
+        assert build_speed_module.strftime(date, date_format) == real(date, date_format)
