@@ -89,6 +89,7 @@ class KeptRenderings:
         self.fingerprint = fingerprint
         self.shards: list[dict | None] = [None] * shards
         self.changed: set[int] = set()
+        self.numbers: dict[str, int] = {}  # source path -> its shard's number
 
     def place(self, macro: Any, code: Any, content: Any, args: tuple) -> tuple | None:
         """Where the rendering is kept and with what fingerprint, or None if it is not."""
@@ -104,10 +105,19 @@ class KeptRenderings:
         return name, fingerprint
 
     def _shard(self, path: str) -> int:
-        number = zlib.crc32(path.encode("utf-8", "surrogatepass")) % len(self.shards)
+        number = self.numbers.get(path)
+        if number is None:
+            number = zlib.crc32(path.encode("utf-8", "surrogatepass")) % len(self.shards)
+            self.numbers[path] = number
         if self.shards[number] is None:
             self.shards[number] = load_kept(self._path(number))
         return number
+
+    def load_all(self) -> None:
+        """Read every shard now (before forking writers, which then share them)."""
+        for number, entries in enumerate(self.shards):
+            if entries is None:
+                self.shards[number] = load_kept(self._path(number))
 
     def _path(self, number: int) -> Path:
         return self.folder / f"{number:02d}.pickle"

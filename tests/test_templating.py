@@ -193,3 +193,28 @@ def test_a_damaged_store_is_drawn_again(tmp_path):
         assert calls == ["Harbour", "Harbour"]
     finally:
         KEPT.clear()
+
+
+def test_a_store_read_whole_needs_its_files_no_more(tmp_path):
+    """``load_all`` (render_cache calls it before forking the page writers, which then
+    share what it read): every shard is in memory."""
+    calls: list = []
+    kept = KeptRenderings(tmp_path / "kept", lambda story: "same")
+    stories_here = [story_at(tmp_path, title) for title in ("Harbour", "Pier", "Ferry")]
+    try:
+        env = kept_environment(calls, kept)
+        for story in stories_here:
+            render(env, story)
+        kept.save()
+        kept = KeptRenderings(tmp_path / "kept", lambda story: "same")
+        kept.load_all()
+        for shard in (tmp_path / "kept").glob("*.pickle"):
+            shard.unlink()
+        env = kept_environment(calls, kept)
+        assert [render(env, story) for story in stories_here] == [
+            f"<li><a href='../{title}.html'>{title.title()}</a></li>"
+            for title in ("harbour", "pier", "ferry")
+        ]
+        assert calls == ["Harbour", "Pier", "Ferry"]
+    finally:
+        KEPT.clear()

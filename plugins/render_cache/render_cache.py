@@ -372,10 +372,13 @@ def prepare_fork(writer: Writer, contents: list, processes: int = 1) -> None:
     """Before plugins/parallel_write forks its `processes`: the build's cache, with each
     content's own fingerprint worked out once, by as many processes, rather than again
     in every writer (an article's key holds its related stories' own, and each list
-    page its stories')."""
+    page its stories'); and the kept story cards read once, here, rather than by each
+    writer that draws a list page."""
     cache = build_cache(writer)
     if cache:
         cache.fingerprints.shallow_all(contents, processes)
+        if cache.kept is not None:
+            cache.kept.load_all()
 
 
 def forked_state(writer: Writer) -> dict | None:
