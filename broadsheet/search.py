@@ -478,7 +478,7 @@ class RunningIndex:
             )
         executable = self.executable or pagefind_executable()
         store, memo = FileStore(self.cache), Memo(self.cache, MEMO_NAME)
-        pages = Memo(self.cache, PAGES_MEMO)
+        page_memo = Memo(self.cache, PAGES_MEMO)
         version = pagefind_version(executable) if store.enabled else None
         queue: deque[tuple[Shard, str | None]] = deque()
         rebuilt: list[str] = []
@@ -489,7 +489,7 @@ class RunningIndex:
             salt = None
             if version is not None:
                 salt = json.dumps([version, pagefind_options(shard, self.language)])
-            key, has_mark = read_shard(self.output, shard, salt, pages)
+            key, has_mark = read_shard(self.output, shard, salt, page_memo)
             # 4.
             if has_mark:
                 marked.append(shard)
@@ -511,7 +511,7 @@ class RunningIndex:
             shutil.copyfile(self.folder / bundles[0] / name, self.folder / name)
         store.save()  # what this build used of the cache, and what it added
         memo.save()
-        pages.save()
+        page_memo.save()
         pages = indexed_pages(self.folder)
         return SearchIndex(self.folder, pages, 0.0, bundles, tuple(rebuilt))  # times: finish
 

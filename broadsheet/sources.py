@@ -33,11 +33,11 @@ import yaml
 from lxml import etree
 
 from broadsheet.errors import SourceError
+from broadsheet.feedparse import parse_feed
+from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, FetchedPage, fetch_url
 
 if TYPE_CHECKING:
     from broadsheet.metadata import PageMeta
-from broadsheet.feedparse import parse_feed
-from broadsheet.fetch import DEFAULT_TIMEOUT_SECONDS, FetchedPage, fetch_url
 
 GZIP_MAGIC = b"\x1f\x8b"
 FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)

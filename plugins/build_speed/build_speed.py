@@ -602,12 +602,14 @@ def get_relative_source_path(self, source_path=None):
     if source_path is None:
         return None
     base = self.settings["PATH"]
-    if not (isinstance(source_path, str) and isinstance(base, str)):
+    absolute = (  # a relative path depends on the working folder: Pelican's answer
+        isinstance(source_path, str)
+        and isinstance(base, str)
+        and os.path.isabs(source_path)
+        and os.path.isabs(base)
+    )
+    if not absolute or not plugin_enabled(self.settings):
         return PELICAN_RELATIVE_SOURCE_PATH(self, source_path)
-    if not plugin_enabled(self.settings):
-        return PELICAN_RELATIVE_SOURCE_PATH(self, source_path)
-    if not (os.path.isabs(source_path) and os.path.isabs(base)):
-        return PELICAN_RELATIVE_SOURCE_PATH(self, source_path)  # depends on the cwd
     key = (base, source_path)
     found = RELATIVE_PATHS.get(key)
     if found is None:
