@@ -555,7 +555,18 @@ def test_relative_source_paths_are_pelicans(tmp_path, build_speed_module):
         settings=settings,
         source_path=str(tmp_path / "articles" / "harbour.md"),
     )
-    for path in (None, str(tmp_path / "articles" / "x.md"), "articles/y.md", "../z.md"):
+    paths = [
+        None,
+        str(tmp_path / "articles" / "x.md"),
+        "articles/y.md",
+        "../z.md",
+        str(tmp_path / "articles" / ".." / "w.md"),  # not normalised
+        str(tmp_path / "articles" / "." / "v.md"),
+        str(tmp_path) + "-elsewhere/u.md",  # the same prefix, another folder
+        str(tmp_path.parent / "t.md"),  # outside PATH
+        str(tmp_path),  # PATH itself
+    ]
+    for path in paths:
         expected = real(story, path)
         assert build_speed_module.get_relative_source_path(story, path) == expected
         assert build_speed_module.get_relative_source_path(story, path) == expected
@@ -563,6 +574,44 @@ def test_relative_source_paths_are_pelicans(tmp_path, build_speed_module):
     other = dict(settings, PATH=str(tmp_path / "articles"))
     story.settings = other
     assert build_speed_module.get_relative_source_path(story) == "harbour.md"
+    for base in ("/", str(tmp_path) + "/", str(tmp_path / "articles" / "..")):
+        story.settings = dict(settings, PATH=base)
+        for path in paths[1:]:
+            expected = real(story, path)
+            assert build_speed_module.get_relative_source_path(story, path) == expected
+
+
+def test_a_cacher_that_keeps_nothing_stamps_nothing(tmp_path, build_speed_module, monkeypatch):
+    """With Pelican's default caching layer (the readers'), the ArticlesGenerator's own
+    cache neither holds nor stores records: with the plugin it stamps no file; without
+    it, Pelican stamps each story twice for it. The readers' cache stamps each once."""
+    stamped: Counter = Counter()
+    real = build_speed_module._get_file_stamp
+
+    def counted(self, filename):
+        stamped[type(self).__name__] += 1
+        return real(self, filename)
+
+    replacements = [
+        (owner, name, counted if name == "_get_file_stamp" else replacement)
+        for owner, name, replacement in build_speed_module.REPLACEMENTS
+    ]
+    monkeypatch.setattr(build_speed_module, "REPLACEMENTS", tuple(replacements))
+    build_speed_module.install_replacements()  # counted, with the plugin or without
+    content = tmp_path / "content"
+    write_content(content, site_files())
+    stories = len([name for name in site_files() if name.startswith("articles/")])
+    for with_build_speed in (True, False):
+        plugins = project_plugins(with_build_speed)
+        build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+        stamped.clear()
+        output = build_pelican_site(content, tmp_path / "output", PLUGINS=plugins, **CONTENT_CACHE)
+        assert (output / "2024/03/later.html").is_file()
+        if with_build_speed:
+            assert stamped["ArticlesGenerator"] == 0
+        else:
+            assert stamped["ArticlesGenerator"] >= 2 * stories
+        assert stamped["Readers"] >= stories
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Nine fixes to Pelican 4.12 that make a large build faster and change no output byte.
+"""Ten fixes to Pelican 4.12 that make a large build faster and change no output byte.
 
 Each is a fix to offer upstream (``pelican/generators.py`` and ``pelican/contents.py``);
 until Pelican has them, this plugin puts them in by replacing methods (monkeypatching):
@@ -84,12 +84,23 @@ until Pelican has them, this plugin puts them in by replacing methods (monkeypat
    ``os.path.relpath`` each time (0.5 s of a rebuild at 10,000 articles). With both
    paths absolute the answer depends on nothing else, so it is kept per pair for the
    build; a relative path, which depends on the working folder, goes to Pelican's.
+   A normalised path inside a normalised ``PATH`` (what Pelican's reader hands every
+   content it makes) is the rest of the path after ``PATH`` and its separator, which
+   is what ``relpath`` answers, found without taking both paths apart (0.1 s).
 9. **Dates** (``pelican.utils.strftime``, behind every ``SafeDatetime.strftime``: each
    story's date on its pages and the ``{date:%Y}`` of its URL). Pelican finds the
    directives of the format with two regular expressions on every call; here a format
    is taken apart once, then each call formats its directives as Pelican does. The
    same text for every date and format; no setting is read, so a build without the
    plugin, in a process where one with it ran, gets the same answers.
+10. **Stamps only where a cache keeps them** (``FileStampDataCacher.get_cached_data``
+   and ``cache_data``). With ``CONTENT_CACHING_LAYER`` "reader" (Pelican's default),
+   the ArticlesGenerator's own cache stores and holds nothing, yet Pelican stamps each
+   file twice on its behalf: to compare with a record it does not have, and to store
+   a record it then drops. Here a cacher with no record of a file answers "not cached"
+   without stamping it, and one that stores nothing does not stamp what it would have
+   stored (0.15 s of a rebuild at 10,000 articles). The readers' cache, which does keep
+   records, stamps as before.
 
 Membership in Pelican's lists is by ``==``, which for ``Content`` (no ``__eq__``) is
 identity, so matching by ``id()`` finds the same articles.
@@ -130,7 +141,7 @@ from pelican import utils as pelican_utils
 from pelican.cache import FileDataCacher, FileStampDataCacher
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
-from pelican.utils import SafeDatetime
+from pelican.utils import SafeDatetime, posixize_path
 from pelican.writers import FileOverwriteFailedError
 
 from broadsheet.buildcache import (
@@ -159,6 +170,8 @@ PELICAN_BUILD_PERIOD_ARCHIVES = inspect.unwrap(ArticlesGenerator._build_period_a
 PELICAN_GENERATE_OUTPUT = inspect.unwrap(ArticlesGenerator.generate_output)
 PELICAN_GET_URL_SETTING = inspect.unwrap(Content.get_url_setting)
 PELICAN_FILE_STAMP = inspect.unwrap(FileStampDataCacher._get_file_stamp)
+PELICAN_GET_CACHED = inspect.unwrap(FileStampDataCacher.get_cached_data)
+PELICAN_STAMP_CACHE_DATA = inspect.unwrap(FileStampDataCacher.cache_data)
 PELICAN_RELATIVE_SOURCE_PATH = inspect.unwrap(Content.get_relative_source_path)
 PELICAN_STRFTIME = inspect.unwrap(pelican_utils.strftime)
 STRFTIME_OPTIONS = "%[-]?."  # Pelican's, in pelican.utils.strftime
@@ -438,6 +451,23 @@ def _get_file_stamp(self, filename):
         return stamp
 
 
+# 10. Stamps only where a cache keeps them.
+
+
+@functools.wraps(PELICAN_GET_CACHED)
+def get_cached_data(self, filename, default=None):
+    if filename not in self._cache and plugin_enabled(self.settings):
+        return default  # no record to compare a stamp with
+    return PELICAN_GET_CACHED(self, filename, default)
+
+
+@functools.wraps(PELICAN_STAMP_CACHE_DATA)
+def stamp_cache_data(self, filename, data):
+    if not self._cache_data_policy and plugin_enabled(self.settings):
+        return  # this cacher stores nothing: no stamp to store with it
+    PELICAN_STAMP_CACHE_DATA(self, filename, data)
+
+
 def load_stamps(settings: Mapping) -> None:
     """initialized: the stamps an earlier build kept (none without the build caches)."""
     KEPT_STAMPS.clear()
@@ -613,8 +643,28 @@ def get_relative_source_path(self, source_path=None):
     key = (base, source_path)
     found = RELATIVE_PATHS.get(key)
     if found is None:
-        found = RELATIVE_PATHS[key] = PELICAN_RELATIVE_SOURCE_PATH(self, source_path)
+        found = inside(base, source_path) or PELICAN_RELATIVE_SOURCE_PATH(self, source_path)
+        RELATIVE_PATHS[key] = found
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def folder_prefix(base: str) -> str | None:
+    """`base` with its separator, when it is a normalised absolute path; else None."""
+    if os.path.normpath(base) != base:
+        return None
+    return base if base.endswith(os.sep) else base + os.sep
+
+
+def inside(base: str, path: str) -> str | None:
+    """``relpath(path, base)``, posixized, for a normalised `path` under the normalised
+    `base` (both absolute); None for any other pair (Pelican's own answer is then used)."""
+    prefix = folder_prefix(base)
+    if prefix is None or not path.startswith(prefix) or len(path) == len(prefix):
+        return None
+    if os.path.normpath(path) != path:
+        return None
+    return posixize_path(path[len(prefix) :])
 
 
 # 9. Dates: each format string taken apart once.
@@ -664,6 +714,8 @@ REPLACEMENTS = (
     (Content, "get_relative_source_path", get_relative_source_path),
     (pelican_utils, "strftime", strftime),
     (FileStampDataCacher, "_get_file_stamp", _get_file_stamp),
+    (FileStampDataCacher, "get_cached_data", get_cached_data),
+    (FileStampDataCacher, "cache_data", stamp_cache_data),
     (FileDataCacher, "__init__", cacher_init),
     (FileDataCacher, "cache_data", cache_data),
     (FileDataCacher, "save_cache", save_cache),
