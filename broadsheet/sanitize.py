@@ -134,11 +134,34 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
 @functools.lru_cache(maxsize=1 << 16)
 def _checked_url(url: str, base: str | None) -> str | None:
     """``_safe_url``, remembered: a build checks each article's URLs several times (as
-    the article is read, before it is written, for its source's page)."""
+    the article is read, before it is written, for its source's page); and, with a memo
+    from `keep_url_answers`, between builds."""
+    memo = URL_ANSWERS[0]
+    if memo is not None:
+        found = memo.get((url, base), _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found
     try:
-        return _safe_url(url, base)
+        answer = _safe_url(url, base)
     except ValueError:  # urllib refuses it too ("http://[bad", a port out of range)
-        return None
+        answer = None
+    if memo is not None:
+        memo.put((url, base), answer)
+    return answer
+
+
+_UNKNOWN = object()
+URL_ANSWERS: list = [None]  # the running build's memo (broadsheet.buildcache.Memo), if any
+
+
+def keep_url_answers(memo) -> None:
+    """Take `safe_url`'s answers from `memo` (a ``broadsheet.buildcache.Memo`` kept
+    between builds: plugins/safe_html's), and put new ones in it, until called with
+    None. The answer depends on the URL and the base alone (the memo's file is dropped
+    when the code changes)."""
+    URL_ANSWERS[0] = memo
+    if memo is not None:
+        _checked_url.cache_clear()  # each answer this build gives is the memo's, and kept
 
 
 def _safe_url(url: str, base: str | None) -> str | None:

@@ -28,9 +28,10 @@ theme escapes it (Jinja autoescape, pelicanconf ``JINJA_ENVIRONMENT``).
 Each fragment goes through the cleaner once: what it made of a fragment (or that the
 fragment came out unchanged) is kept by the fragment's hash, with the rel, the local
 hosts and nh3's version, for the rest of the build and, with the build caches on
-(``broadsheet.buildcache``), for the next build in ``CACHE_PATH/safe_html/``. So is
-each URL's verdict (``safe_url`` depends on the URL alone): a rebuild of 10,000 stories
-checked their 10,000 source URLs again, 0.2 s before anything else could start. The
+(``broadsheet.buildcache``), for the next build in ``CACHE_PATH/safe_html/``. So are
+``safe_url``'s answers, which depend on the URL alone (``sanitize.keep_url_answers``:
+every plugin's checks use them): a rebuild of 10,000 stories checked their 10,000 source
+URLs again, 0.2 s before anything else could start. The
 check at ``all_generators_finalized`` passes over an object whose body, metadata and
 values it read are the very objects it was left with when made (strings cannot change
 in place, so another plugin's change is a new object), and checks the rest again.
@@ -56,7 +57,7 @@ from pelican.contents import Content
 
 from broadsheet.buildcache import Memo, cache_folder, digest_of
 from broadsheet.plugins import local_hosts, plugin_listed
-from broadsheet.sanitize import clean_html, mark_outbound_links, safe_url
+from broadsheet.sanitize import clean_html, keep_url_answers, mark_outbound_links, safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -91,15 +92,8 @@ class CleanedFragments:
         self.salt = repr((rel, sorted(local_hosts(settings)), metadata.version("nh3")))
         folder = cache_folder(settings, FOLDER)
         self.memo = Memo(folder, "fragments")
-        self.urls = Memo(folder, "urls")  # URL -> whether safe_url takes it
+        self.urls = Memo(folder, "urls")  # safe_url's answers: sanitize.keep_url_answers
         self.left: dict[int, tuple] = {}  # id(content) -> (content, what it was left with)
-
-    def url_is_safe(self, url: str) -> bool:
-        found = self.urls.get(url)
-        if found is None:
-            found = safe_url(url) is not None
-            self.urls.put(url, found)
-        return found
 
     def leave(self, content: Content) -> None:
         """Note what `content` is left with, checked."""
@@ -148,16 +142,12 @@ def sanitiser(settings: dict) -> Callable[[str], str]:
     return found.sanitised
 
 
-def is_safe_url(url: str) -> bool:
-    return safe_url(url) is not None
-
-
-def unsafe_url_keys(
-    metadata: dict, keys: Collection[str], is_safe: Callable[[str], bool] = is_safe_url
-) -> list[str]:
+def unsafe_url_keys(metadata: dict, keys: Collection[str]) -> list[str]:
     """The URL-valued metadata keys whose value safe_url refuses."""
     return [
-        key for key in keys if metadata.get(key) is not None and not is_safe(str(metadata[key]))
+        key
+        for key in keys
+        if metadata.get(key) is not None and safe_url(str(metadata[key])) is None
     ]
 
 
@@ -182,7 +172,6 @@ def sanitise_content(content: Content) -> bool:
     settings = content.settings
     build = running_build(settings)
     sanitised = build.sanitised if build is not None else sanitiser(settings)
-    is_safe = build.url_is_safe if build is not None else is_safe_url
     changed = False
     body = getattr(content, "_content", None)
     if isinstance(body, str):
@@ -204,7 +193,7 @@ def sanitise_content(content: Content) -> bool:
                 setattr(content, "_summary" if key == "summary" else key, cleaned)
                 changed = True
     for key in unsafe_url_keys(
-        metadata, settings.get("SAFE_HTML_URL_METADATA", DEFAULT_URL_METADATA), is_safe
+        metadata, settings.get("SAFE_HTML_URL_METADATA", DEFAULT_URL_METADATA)
     ):
         logger.warning(
             "%s: %s %r is not an absolute http(s) URL; left out of the page and feeds",
@@ -268,14 +257,18 @@ def sanitise_held_content(generators) -> None:
 def start_build(pelican) -> None:
     """initialized: a memo of cleaned fragments for this build (none kept from another)."""
     BUILDS.clear()
+    keep_url_answers(None)
     if plugin_enabled(pelican.settings):
-        BUILDS[id(pelican.settings)] = CleanedFragments(pelican.settings)
+        build = BUILDS[id(pelican.settings)] = CleanedFragments(pelican.settings)
+        if build.urls.enabled:
+            keep_url_answers(build.urls)
 
 
 def save_build(pelican) -> None:
     """finalized: keep the fragments this build cleaned for the next."""
     found = BUILDS.pop(id(pelican.settings), None)
     if found is not None:
+        keep_url_answers(None)
         found.save()
 
 
