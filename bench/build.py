@@ -21,7 +21,11 @@ related stories, automatic tags, then the Pagefind index as the last step). Cold
 cache. Add-one: with BROADSHEET_CONTENT_CACHE set (Pelican's content cache, as the
 publish workflow keeps it), a build to fill the cache, then one new article (the newest)
 is written and the build timed. `--verify` then builds the same content cold and counts
-the files that differ from the add-one build's output.
+the files that differ from the add-one build's output. Site and feeds: the issue's add-one
+target is for the site and its feeds, with the search index reported apart; so the new
+article is taken out again, the site rebuilt (not timed: the caches are then those from
+before the article), the same article written back and the build timed with the search
+index's step skipped (the driver's `--no-index`; the same settings, so the same pages).
 
 Every build runs in a child process of its own, with PYTHONHASHSEED=0 (plain Pelican
 reads the content files into a set, so its same-date articles are listed in an order
@@ -533,13 +537,18 @@ def plain_build(content: Path, output: Path, work: Path, cache: Path | None, nam
     )
 
 
-def ours_build(content: Path, output: Path, work: Path, cache: Path | None, name: str) -> Build:
-    """`tasks.py build --publish`, through the driver that times the search step."""
+def ours_build(
+    content: Path, output: Path, work: Path, cache: Path | None, name: str, index: bool = True
+) -> Build:
+    """`tasks.py build --publish`, through the driver that times the search step (or,
+    with `index` False, skips it)."""
     env = {key: value for key, value in os.environ.items() if key != "BROADSHEET_CONTENT_CACHE"}
     if cache is not None:
         env["BROADSHEET_CONTENT_CACHE"] = str(cache)
     report = work / f"{name}.json"
     command = [sys.executable, __file__, "--driver", str(content), str(output), str(report)]
+    if not index:
+        command.append("--no-index")
     child = run_child(command, work / f"{name}.log", env)
     driver = json.loads(report.read_text())
     return Build(
@@ -553,11 +562,14 @@ def ours_build(content: Path, output: Path, work: Path, cache: Path | None, name
     )
 
 
-def drive_ours(content: str, output: str, report: str) -> None:
-    """In the child: run `tasks.py build --publish`, timing the search step apart."""
+def drive_ours(content: str, output: str, report: str, *flags: str) -> None:
+    """In the child: run `tasks.py build --publish`, timing the search step apart; with
+    `--no-index`, without the search step (the site and its feeds alone)."""
     import tasks
 
     times = {"search_seconds": 0.0, "search_cpu_seconds": 0.0}
+    if "--no-index" in flags:
+        tasks._SearchStep.start = lambda step, *_args, **_signal: None  # never started
     finish_index = tasks.finish_index
 
     def timed_finish_index(running):
@@ -607,7 +619,9 @@ class SizeResult:
     ours_cold: list[Build] = field(default_factory=list)
     ours_fill: list[Build] = field(default_factory=list)
     ours_add: list[Build] = field(default_factory=list)
+    ours_add_site: list[Build] = field(default_factory=list)  # the search step skipped
     differing: list[str] | None = None
+    differing_site: list[str] | None = None  # the site-and-feeds add-one's
 
 
 def measure_size(size: int, repeats: int, work: Path, seed: int, verify: bool) -> SizeResult:
@@ -644,6 +658,21 @@ def measure_size(size: int, repeats: int, work: Path, seed: int, verify: bool) -
             ours_build(content, work / "ours-verify", work, None, f"ours-verify-{tag}")
             result.differing = differing_files(work / "ours", work / "ours-verify")
             say(f"  add-one output vs cold build: {len(result.differing)} files differ")
+        # The same article again, from the caches of the site without it, the search
+        # index's step skipped: the site and its feeds alone.
+        text = added.read_bytes()
+        added.unlink()
+        ours_build(content, work / "ours", work, work / "ours-cache", f"ours-back-{tag}")
+        added.write_bytes(text)
+        result.ours_add_site.append(
+            ours_build(
+                content, work / "ours", work, work / "ours-cache", f"ours-site-{tag}", index=False
+            )
+        )
+        say(f"  ours add one, site and feeds: {result.ours_add_site[-1].seconds:.1f} s")
+        if verify and repeat == 0:
+            result.differing_site = differing_files(work / "ours", work / "ours-verify")
+            say(f"  its output vs cold build: {len(result.differing_site)} files differ")
         added.unlink()
         writer.slugs.discard(added.stem)
     return result
@@ -673,16 +702,17 @@ def print_table(results: list[SizeResult], repeats: int) -> None:
     print()
     print(
         "| articles | plain cold s | plain warm s | ours cold s | ours add-one s "
-        "| ours cold / plain cold | Pagefind s cold / add-one "
+        "| ours add-one, site and feeds s | ours cold / plain cold | Pagefind s cold / add-one "
         "| peak MB plain cold | plain warm | ours cold | ours add-one | Pagefind |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         ratio = median(r.ours_cold) / median(r.plain_cold)
         search = max(peak(r.ours_cold, "search_peak_mb"), peak(r.ours_add, "search_peak_mb"))
         print(
             f"| {r.size:,} | {median(r.plain_cold):.1f} | {median(r.plain_warm):.1f} "
-            f"| {median(r.ours_cold):.1f} | {median(r.ours_add):.1f} | {ratio:.2f} "
+            f"| {median(r.ours_cold):.1f} | {median(r.ours_add):.1f} "
+            f"| {median(r.ours_add_site):.1f} | {ratio:.2f} "
             f"| {median(r.ours_cold, 'search_seconds'):.1f} "
             f"/ {median(r.ours_add, 'search_seconds'):.1f} "
             f"| {peak(r.plain_cold):,.0f} | {peak(r.plain_warm):,.0f} "
@@ -699,6 +729,8 @@ def print_table(results: list[SizeResult], repeats: int) -> None:
         if r.differing is not None:
             shown = ", ".join(r.differing[:5]) + (" ..." if len(r.differing) > 5 else "")
             line += f"; add-one vs cold build: {len(r.differing)} files differ ({shown})"
+        if r.differing_site is not None:
+            line += f"; site-and-feeds add-one vs cold build: {len(r.differing_site)} differ"
         print(line)
         cpu = "cpu_seconds"
         print(
@@ -707,7 +739,8 @@ def print_table(results: list[SizeResult], repeats: int) -> None:
             f"ours cold {median(r.ours_cold, cpu):.1f} (Pagefind "
             f"{median(r.ours_cold, 'search_cpu_seconds'):.1f}), ours add-one "
             f"{median(r.ours_add, cpu):.1f} "
-            f"(Pagefind {median(r.ours_add, 'search_cpu_seconds'):.1f}); "
+            f"(Pagefind {median(r.ours_add, 'search_cpu_seconds'):.1f}), ours add-one site "
+            f"and feeds {median(r.ours_add_site, cpu):.1f}; "
             f"ours cold / plain cold {median(r.ours_cold, cpu) / median(r.plain_cold, cpu):.2f}"
         )
 
@@ -715,7 +748,7 @@ def print_table(results: list[SizeResult], repeats: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--driver"]:
-        drive_ours(*argv[1:4])
+        drive_ours(*argv[1:])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
