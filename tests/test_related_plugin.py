@@ -378,6 +378,55 @@ def test_the_text_fit_forked_beside_the_tags_links_the_same(
     assert len(unknown) == 1  # the forked process reads no metadata, so warns of none
 
 
+@pytest.mark.parametrize("fails", [False, True])
+def test_links_found_by_a_forked_process_are_the_same(
+    site, tmp_path, related_module, monkeypatch, fails
+):
+    """Found beside the other plugins' work (or, should that process fail, here): the
+    same pages, and the unknown pin's warning logged once, in the build's process."""
+    output, _ = site  # its links found in the build's process (a site under the minimum)
+    monkeypatch.setattr(related_module, "LINK_BESIDE_MIN_ARTICLES", 1)
+    here = os.getpid()
+    started, given = [], []
+    real_start, real_found, real_give = (
+        related_module.start,
+        related_module.found_links,
+        related_module.give_links,
+    )
+
+    def recorded_start(work, niceness=0, origin="(forked)"):
+        started.append(origin)
+        return real_start(work, niceness, origin)
+
+    def found(*args):
+        if fails and os.getpid() != here:
+            raise RuntimeError("the forked linking broke")
+        return real_found(*args)
+
+    def give(*args):
+        given.append(os.getpid())
+        return real_give(*args)
+
+    monkeypatch.setattr(related_module, "start", recorded_start)
+    monkeypatch.setattr(related_module, "found_links", found)
+    monkeypatch.setattr(related_module, "give_links", give)
+    monkeypatch.setattr(LimitFilter, "_raised_messages", set())
+    warnings = Warnings()
+    logging.getLogger().addHandler(warnings)
+    try:
+        beside = build_pelican_site(output.parent / "content", tmp_path / "output")
+    finally:
+        logging.getLogger().removeHandler(warnings)
+
+    assert "(related stories)" in started
+    assert given == [here]  # given to the articles in the build's process, once
+    assert related_module.LINKING == {}
+    for page in ARTICLE_PAGES:
+        assert (beside / page).read_bytes() == (output / page).read_bytes(), page
+    unknown = [message for message in warnings.messages if "no-such-story" in message]
+    assert len(unknown) == 1
+
+
 def test_a_fit_of_other_text_is_not_taken_in(related_module):
     from broadsheet.forked import start
 

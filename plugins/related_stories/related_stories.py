@@ -66,9 +66,21 @@ read (a hash of each title and body, in order), and made here otherwise; either 
 links are the same to the bit. The forked process's warnings are logged here, and an
 error in it only means the fit is made here.
 
-Signal. ``article_generator_finalized``, once every article is read and tagged.
-Pelican's signals are process-global, so the handler does nothing unless
-``related_stories`` is in the running build's ``PLUGINS``.
+Beside the other plugins. On a site of ``LINK_BESIDE_MIN_ARTICLES`` articles or more, the
+links themselves (the stories with their tags, pins and bans, then ``related_stories``
+over the fit) are found by a process forked when this plugin's turn at
+``article_generator_finalized`` comes, while this one goes on with the digests, the
+outlets, the pages and the other generators; they are taken in at
+``all_generators_finalized``, before anything is written (only the article pages and the
+render cache's keys read ``related_stories``). The forked process hands back each
+story's key and its links' keys; its warnings are logged here when they are taken in,
+and the articles' terms it worked out are kept by it. Should it fail, the links are found
+here instead.
+
+Signals. ``article_generator_finalized``, once every article is read and tagged, and
+``all_generators_finalized`` (the links found beside). Pelican's signals are
+process-global, so the handlers do nothing unless ``related_stories`` is in the running
+build's ``PLUGINS``.
 """
 
 from __future__ import annotations
@@ -104,7 +116,9 @@ logger = logging.getLogger(__name__)
 PLUGIN_NAME = "related_stories"
 CACHE_NAME = "related_stories"  # CACHE_PATH/related_stories/ when the build keeps caches
 FIT_BESIDE_MIN_ARTICLES = 500  # published articles: fewer, and the fit is made here
+LINK_BESIDE_MIN_ARTICLES = 500  # articles: fewer, and the links are found here
 FITS: dict[int, Running] = {}  # id(generator) -> the fit forked for it (start_fit)
+LINKING: dict[int, tuple] = {}  # id(generator) -> (Running, what linking here needs)
 
 
 def plugin_enabled(settings: dict) -> bool:
@@ -369,29 +383,71 @@ def find_links(
 
 
 def add_related_stories(article_generator) -> None:
-    """Give every article the generator read its related published articles, best first."""
+    """Give every article the generator read its related published articles, best first
+    (on a large site, by a process forked now: see "Beside the other plugins")."""
     settings = article_generator.settings
     if not plugin_enabled(settings):
         return
+    while LINKING:  # links a failed build never took in
+        LINKING.popitem()[1][0].stop()
     options = RelatedSettings.from_settings(settings)
     contents = read_articles(article_generator)
     fitted = taken_fit(article_generator, [each for each in contents if is_published(each)])
+    folder = cache_folder(settings, CACHE_NAME)
+    if len(contents) >= LINK_BESIDE_MIN_ARTICLES and hasattr(os, "fork"):
+
+        def work() -> tuple[list[str], dict[str, list[str]]]:
+            with collection_paused():
+                return found_links(contents, options, Memo(folder, "articles"), fitted)
+
+        running = start(work, 0, "(related stories)")
+        LINKING[id(article_generator)] = (running, article_generator, contents, options, fitted)
+        return
     # Many small acyclic objects (see broadsheet.perf), gone when link_articles returns.
     with collection_paused():
-        memo = Memo(cache_folder(settings, CACHE_NAME), "articles")
-        link_articles(contents, options, memo, fitted)
+        link_articles(contents, options, Memo(folder, "articles"), fitted)
+
+
+def take_links(_generators=None) -> None:
+    """all_generators_finalized: the links found beside, given to the articles (found
+    here instead should that process have failed)."""
+    while LINKING:
+        _, (running, generator, contents, options, fitted) = LINKING.popitem()
+        try:
+            keys, links = running.result()
+        except Exception as error:  # noqa: BLE001 (found here instead; a real fault fails here too)
+            logger.debug("related stories: the forked linking failed (%s); linking here", error)
+            with collection_paused():
+                memo = Memo(cache_folder(generator.settings, CACHE_NAME), "articles")
+                link_articles(contents, options, memo, fitted)
+            continue
+        give_links(contents, keys, links)
+
+
+def found_links(
+    contents: list, options: RelatedSettings, memo: Memo, fitted: RelatedIndex | None = None
+) -> tuple[list[str], dict[str, list[str]]]:
+    """Each article's story key, in order, and each key's links' keys, best first; what
+    `memo` should keep for next time is saved."""
+    stories = build_stories(contents, memo)
+    links = find_links(contents, stories, options, fitted)
+    memo.save()
+    keys = [story.key for story in stories]
+    return keys, {key: [link.key for link in links.get(key, ())] for key in keys}
+
+
+def give_links(contents: list, keys: list[str], links: dict[str, list[str]]) -> None:
+    """Set each article's ``related_stories`` from its key's links."""
+    by_key = dict(zip(keys, contents, strict=True))
+    for article, key in zip(contents, keys, strict=True):
+        article.related_stories = [by_key[linked] for linked in links[key]]
 
 
 def link_articles(
     contents: list, options: RelatedSettings, memo: Memo, fitted: RelatedIndex | None = None
 ) -> None:
     """Set each article's ``related_stories``; keep what `memo` should keep for next time."""
-    stories = build_stories(contents, memo)
-    links = find_links(contents, stories, options, fitted)
-    by_key = {story.key: article for article, story in zip(contents, stories, strict=True)}
-    for article, story in zip(contents, stories, strict=True):
-        article.related_stories = [by_key[link.key] for link in links.get(story.key, ())]
-    memo.save()
+    give_links(contents, *found_links(contents, options, memo, fitted))
 
 
 def register() -> None:
@@ -399,3 +455,4 @@ def register() -> None:
     ARTICLES_READ[PLUGIN_NAME] = start_fit
     signals.article_generator_pretaxonomy.connect(articles_read)
     signals.article_generator_finalized.connect(add_related_stories)
+    signals.all_generators_finalized.connect(take_links)
