@@ -70,15 +70,16 @@ Beside the other plugins. On a site of ``LINK_BESIDE_MIN_ARTICLES`` articles or 
 links themselves (the stories with their tags, pins and bans, then ``related_stories``
 over the fit) are found by a process forked when this plugin's turn at
 ``article_generator_finalized`` comes, while this one goes on with the digests, the
-outlets, the pages and the other generators; they are taken in at
-``all_generators_finalized``, before anything is written (only the article pages and the
-render cache's keys read ``related_stories``). The forked process hands back each
-story's key and its links' keys; its warnings are logged here when they are taken in,
-and the articles' terms it worked out are kept by it. Should it fail, the links are found
-here instead.
+outlets, the pages, the other generators and the URLs (``plugins/build_speed``); they are
+taken in when the writing starts (``get_writer``), before anything is written or forked
+to write pages (only the article pages and the render cache's keys read
+``related_stories``; the feeds, whose writer may be forked a moment before, do not).
+The forked process hands back each story's key and its links' keys; its warnings are
+logged here when they are taken in, and the articles' terms it worked out are kept by
+it. Should it fail, the links are found here instead.
 
 Signals. ``article_generator_finalized``, once every article is read and tagged, and
-``all_generators_finalized`` (the links found beside). Pelican's signals are
+``get_writer`` (the links found beside). Pelican's signals are
 process-global, so the handlers do nothing unless ``related_stories`` is in the running
 build's ``PLUGINS``.
 """
@@ -408,9 +409,9 @@ def add_related_stories(article_generator) -> None:
         link_articles(contents, options, Memo(folder, "articles"), fitted)
 
 
-def take_links(_generators=None) -> None:
-    """all_generators_finalized: the links found beside, given to the articles (found
-    here instead should that process have failed)."""
+def take_links(_sender=None, **_signal) -> None:
+    """get_writer: the links found beside, given to the articles (found here instead
+    should that process have failed)."""
     while LINKING:
         _, (running, generator, contents, options, fitted) = LINKING.popitem()
         try:
@@ -455,4 +456,4 @@ def register() -> None:
     ARTICLES_READ[PLUGIN_NAME] = start_fit
     signals.article_generator_pretaxonomy.connect(articles_read)
     signals.article_generator_finalized.connect(add_related_stories)
-    signals.all_generators_finalized.connect(take_links)
+    signals.get_writer.connect(take_links)
