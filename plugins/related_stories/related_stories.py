@@ -79,9 +79,8 @@ logged here when they are taken in, and the articles' terms it worked out are ke
 it. Should it fail, the links are found here instead.
 
 Signals. ``article_generator_finalized``, once every article is read and tagged, and
-``get_writer`` (the links found beside). Pelican's signals are
-process-global, so the handlers do nothing unless ``related_stories`` is in the running
-build's ``PLUGINS``.
+``get_writer`` (the links found beside). Pelican's signals are process-global, so the
+handlers do nothing unless ``related_stories`` is in the running build's ``PLUGINS``.
 """
 
 from __future__ import annotations
