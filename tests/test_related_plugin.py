@@ -348,6 +348,18 @@ def related_module(monkeypatch):
     return importlib.import_module("related_stories.related_stories")
 
 
+def rebuilt_with_warnings(output: Path, tmp_path: Path, monkeypatch) -> tuple[Path, Warnings]:
+    """The site's content built again into tmp_path, with the warnings it logged."""
+    # Pelican logs a warning once per process: the site's build had these.
+    monkeypatch.setattr(LimitFilter, "_raised_messages", set())
+    warnings = Warnings()
+    logging.getLogger().addHandler(warnings)
+    try:
+        return build_pelican_site(output.parent / "content", tmp_path / "output"), warnings
+    finally:
+        logging.getLogger().removeHandler(warnings)
+
+
 def test_the_text_fit_forked_beside_the_tags_links_the_same(
     site, tmp_path, related_module, monkeypatch
 ):
@@ -362,14 +374,7 @@ def test_the_text_fit_forked_beside_the_tags_links_the_same(
         return fitted
 
     monkeypatch.setattr(related_module, "taken_fit", recorded)
-    # Pelican logs a warning once per process: the site's build had this one.
-    monkeypatch.setattr(LimitFilter, "_raised_messages", set())
-    warnings = Warnings()
-    logging.getLogger().addHandler(warnings)
-    try:
-        forked = build_pelican_site(output.parent / "content", tmp_path / "output")
-    finally:
-        logging.getLogger().removeHandler(warnings)
+    forked, warnings = rebuilt_with_warnings(output, tmp_path, monkeypatch)
 
     assert taken == [(True, os.getpid())]  # forked, taken in, in the build's process
     for page in ARTICLE_PAGES:
@@ -410,13 +415,7 @@ def test_links_found_by_a_forked_process_are_the_same(
     monkeypatch.setattr(related_module, "start", recorded_start)
     monkeypatch.setattr(related_module, "found_links", found)
     monkeypatch.setattr(related_module, "give_links", give)
-    monkeypatch.setattr(LimitFilter, "_raised_messages", set())
-    warnings = Warnings()
-    logging.getLogger().addHandler(warnings)
-    try:
-        beside = build_pelican_site(output.parent / "content", tmp_path / "output")
-    finally:
-        logging.getLogger().removeHandler(warnings)
+    beside, warnings = rebuilt_with_warnings(output, tmp_path, monkeypatch)
 
     assert "(related stories)" in started
     assert given == [here]  # given to the articles in the build's process, once
