@@ -348,6 +348,19 @@ def test_unconfigured_plugin_leaves_content_alone(tmp_path):
     assert any("onerror" in hazard for hazard in page_hazards(page, "page"))
 
 
+def count_cleanings(plugin, monkeypatch) -> list[str]:
+    """The fragments the plugin's cleaner is given from now on, in order."""
+    cleaned: list[str] = []
+    real = plugin.sanitise_html
+
+    def counted(fragment: str, settings: dict) -> str:
+        cleaned.append(fragment)
+        return real(fragment, settings)
+
+    monkeypatch.setattr(plugin, "sanitise_html", counted)
+    return cleaned
+
+
 def test_a_rebuild_with_the_caches_cleans_again_only_what_was_edited(tmp_path, monkeypatch):
     """The cleaner's results are kept between builds; a hand edit is cleaned all the same."""
     import sys
@@ -359,14 +372,7 @@ def test_a_rebuild_with_the_caches_cleans_again_only_what_was_edited(tmp_path, m
         content, tmp_path / "first", CACHE_PATH=str(tmp_path / "cache"), **caches
     )
     assert (tmp_path / "cache" / "safe_html" / "fragments.pickle").is_file()
-    plugin = sys.modules["safe_html.safe_html"]
-    cleaned: list[str] = []
-    real = plugin.sanitise_html
-    monkeypatch.setattr(
-        plugin,
-        "sanitise_html",
-        lambda fragment, settings: cleaned.append(fragment) or real(fragment, settings),
-    )
+    cleaned = count_cleanings(sys.modules["safe_html.safe_html"], monkeypatch)
     edited = LEGIT_ARTICLE.replace(
         "Contact [the desk]", '<script>alert("edited")</script>\n\nWrite to [the desk]'
     )
@@ -579,13 +585,7 @@ def test_in_a_build_only_what_changed_since_init_is_checked_again(safe_html_modu
         )
         for each in (kept, edited, resummed):  # content_object_init, as in a build
             safe_html_module.sanitise_new_content(each)
-        cleaned: list[str] = []
-        real = safe_html_module.sanitise_html
-        monkeypatch.setattr(
-            safe_html_module,
-            "sanitise_html",
-            lambda fragment, settings: cleaned.append(fragment) or real(fragment, settings),
-        )
+        cleaned = count_cleanings(safe_html_module, monkeypatch)
         edited._content = "<p>late<script>alert(1)</script></p>"  # another plugin's edit
         resummed.metadata["summary"] = "<p>new<img src=x onerror=alert(2)></p>"
         generator = SimpleNamespace(articles=[kept, edited, resummed])

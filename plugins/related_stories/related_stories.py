@@ -401,7 +401,7 @@ def add_related_stories(article_generator) -> None:
                 return found_links(contents, options, Memo(folder, "articles"), fitted)
 
         running = start(work, 0, "(related stories)")
-        LINKING[id(article_generator)] = (running, article_generator, contents, options, fitted)
+        LINKING[id(article_generator)] = (running, contents, options, fitted, folder)
         return
     # Many small acyclic objects (see broadsheet.perf), gone when link_articles returns.
     with collection_paused():
@@ -412,14 +412,13 @@ def take_links(_sender=None, **_signal) -> None:
     """get_writer: the links found beside, given to the articles (found here instead
     should that process have failed)."""
     while LINKING:
-        _, (running, generator, contents, options, fitted) = LINKING.popitem()
+        _, (running, contents, options, fitted, folder) = LINKING.popitem()
         try:
             keys, links = running.result()
         except Exception as error:  # noqa: BLE001 (found here instead; a real fault fails here too)
             logger.debug("related stories: the forked linking failed (%s); linking here", error)
             with collection_paused():
-                memo = Memo(cache_folder(generator.settings, CACHE_NAME), "articles")
-                link_articles(contents, options, memo, fitted)
+                link_articles(contents, options, Memo(folder, "articles"), fitted)
             continue
         give_links(contents, keys, links)
 

@@ -31,10 +31,10 @@ hosts and nh3's version, for the rest of the build and, with the build caches on
 (``broadsheet.buildcache``), for the next build in ``CACHE_PATH/safe_html/``. So are
 ``safe_url``'s answers, which depend on the URL alone (``sanitize.keep_url_answers``:
 every plugin's checks use them): a rebuild of 10,000 stories checked their 10,000 source
-URLs again, 0.2 s before anything else could start. The
-check at ``all_generators_finalized`` passes over an object whose body, metadata and
-values it read are the very objects it was left with when made (strings cannot change
-in place, so another plugin's change is a new object), and checks the rest again.
+URLs again, 0.2 s before anything else could start. The check at
+``all_generators_finalized`` passes over an object whose body, metadata and the values
+it read are the very objects it was left with when made (strings cannot change in
+place, so another plugin's change is a new object), and checks the rest again.
 
 Signals. ``content_object_init`` sanitises each object as it is made, before any
 generator or plugin reads its content. ``all_generators_finalized`` checks again
@@ -49,6 +49,7 @@ running build's ``PLUGINS``.
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Callable, Collection, Iterator
 from importlib import metadata
 
@@ -104,10 +105,8 @@ class CleanedFragments:
         found = self.left.get(id(content))
         if found is None or found[0] is not content:
             return False
-        state = checked_state(content)
-        return len(state) == len(found[1]) and all(
-            now is then for now, then in zip(state, found[1], strict=True)
-        )
+        state, then = checked_state(content), found[1]
+        return len(state) == len(then) and all(map(operator.is_, state, then))
 
     def save(self) -> None:
         self.memo.save()
@@ -170,8 +169,7 @@ def checked_state(content: Content) -> tuple:
 def sanitise_content(content: Content) -> bool:
     """Sanitise one content object in place; True when anything changed."""
     settings = content.settings
-    build = running_build(settings)
-    sanitised = build.sanitised if build is not None else sanitiser(settings)
+    sanitised = sanitiser(settings)
     changed = False
     body = getattr(content, "_content", None)
     if isinstance(body, str):
