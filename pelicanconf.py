@@ -85,6 +85,7 @@ PLUGINS = [
     "digests",
     "seo",
     "sources",
+    "fast_markdown",
     "parallel_read",
     "parallel_write",
 ]
@@ -93,6 +94,11 @@ PLUGINS = [
 # without their quadratic scans, and each article's and page's url and save_as computed
 # once when the writing starts (replaced methods; the same output, byte for byte).
 # No settings.
+
+# plugins/fast_markdown: the importer's plain Markdown (paragraphs, subheadings, quotes,
+# lists) turned into Python-Markdown's very HTML without Python-Markdown
+# (broadsheet.fastmd); anything else, and any other MARKDOWN setting, read by Pelican's
+# own reader. No settings.
 
 # plugins/parallel_read: the articles' Markdown read in forked worker processes before
 # Pelican reads them (the same reader, the same output); it then finds each one read.

@@ -4,11 +4,16 @@ site, byte for byte, as Pelican reading them alone, and Pelican then reads none 
 from __future__ import annotations
 
 import filecmp
-import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TWELVE_STORIES, build_pelican_site, write_content
+from conftest import (
+    ROOT,
+    TWELVE_STORIES,
+    build_pelican_site,
+    count_markdown_reads,
+    write_content,
+)
 from pelican.readers import MarkdownReader
 from pelican.settings import read_settings
 
@@ -28,16 +33,8 @@ def tree(root: Path) -> list[str]:
 
 @pytest.fixture
 def reads_here(monkeypatch):
-    """The article files MarkdownReader.read is asked for in this process (not workers)."""
-    here, pid, real = [], os.getpid(), MarkdownReader.read
-
-    def read(self, source_path):
-        if os.getpid() == pid:
-            here.append(source_path)
-        return real(self, source_path)
-
-    monkeypatch.setattr(MarkdownReader, "read", read)
-    return here
+    """The article files a Markdown reader parses in this process (not in workers)."""
+    return count_markdown_reads(monkeypatch, here_only=True)
 
 
 def test_reading_in_workers_builds_the_same_site(tmp_path, reads_here):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pelican.readers import MarkdownReader
+from conftest import count_markdown_reads
 
 import tasks
 
@@ -247,11 +247,7 @@ def test_publish_build_uses_the_content_cache_the_workflow_keeps(tmp_path, monke
     monkeypatch.setenv("BROADSHEET_CONTENT_CACHE", str(cache))
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
-    reads: list[str] = []
-    read = MarkdownReader.read
-    monkeypatch.setattr(
-        MarkdownReader, "read", lambda self, path: reads.append(path) or read(self, path)
-    )
+    reads = count_markdown_reads(monkeypatch)
 
     cold = tasks.run_pelican(publish=True, output=tmp_path / "cold", content_dir=content)
     cold_reads = len(reads)
