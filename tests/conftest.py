@@ -98,11 +98,11 @@ TWELVE_STORIES = {
 }
 
 
-def count_markdown_reads(monkeypatch, here_only: bool = False) -> list[str]:
-    """The content files a Markdown reader parses from now on (not those taken from
-    Pelican's cache), each once, whichever reader: Pelican's MarkdownReader, or
-    plugins/fast_markdown's (which hands what it does not answer for to Pelican's).
-    `here_only`: only in this process (not in forked workers)."""
+def count_markdown_reads(monkeypatch) -> list[str]:
+    """The content files a Markdown reader parses in this process from now on (not those
+    taken from Pelican's cache; forked workers' reads stay in their copies of the list),
+    each once, whichever reader: Pelican's MarkdownReader, or plugins/fast_markdown's
+    (which hands what it does not answer for to Pelican's)."""
     import importlib
 
     from pelican.readers import MarkdownReader
@@ -110,19 +110,15 @@ def count_markdown_reads(monkeypatch, here_only: bool = False) -> list[str]:
     monkeypatch.syspath_prepend(str(ROOT / "plugins"))  # the module Pelican loads too
     fast = importlib.import_module("fast_markdown.fast_markdown").FastMarkdownReader
     parsed: list[str] = []
-    pid, real, real_fast = os.getpid(), MarkdownReader.read, fast.read
-
-    def note(source_path: str) -> None:
-        if not here_only or os.getpid() == pid:
-            parsed.append(source_path)
+    real, real_fast = MarkdownReader.read, fast.read
 
     def read(self, source_path):
         if not isinstance(self, fast):  # fast_markdown's own reads are noted below
-            note(source_path)
+            parsed.append(source_path)
         return real(self, source_path)
 
     def read_fast(self, source_path):
-        note(source_path)
+        parsed.append(source_path)
         return real_fast(self, source_path)
 
     monkeypatch.setattr(MarkdownReader, "read", read)

@@ -34,7 +34,7 @@ def tree(root: Path) -> list[str]:
 @pytest.fixture
 def reads_here(monkeypatch):
     """The article files a Markdown reader parses in this process (not in workers)."""
-    return count_markdown_reads(monkeypatch, here_only=True)
+    return count_markdown_reads(monkeypatch)
 
 
 def test_reading_in_workers_builds_the_same_site(tmp_path, reads_here):

@@ -2,13 +2,14 @@
 
 Pelican's MarkdownReader makes a Python-Markdown instance for every file and runs it
 over the body and the summary: about 3 ms a story, most of a cold build's reading.
-Nearly every story the importer writes is plain paragraphs, subheadings, quotes and
-lists, for which `broadsheet.fastmd.read_document` gives Python-Markdown's output byte
-for byte in a tenth of the time. This plugin puts `FastMarkdownReader` in place of
+Nearly every story the importer writes is paragraphs, subheadings, quotes, lists, links
+and figures, for which `broadsheet.fastmd.read_document` gives Python-Markdown's output
+byte for byte in a tenth of the time. This plugin puts `FastMarkdownReader` in place of
 Pelican's reader for Markdown files (``readers_init``); it reads each file as Pelican's
 does (`pelican_open`) and asks `fastmd` first. For a file `fastmd` does not answer for
-(links, figures, emphasis, raw HTML, tables, …; the list is in its docstring), and for
-a formatted field it does not answer for, the reader is Pelican's own, unchanged. The
+(emphasis in running text, raw HTML, tables, footnotes, …; the list is in its
+docstring), and for a formatted field it does not answer for, the reader is Pelican's
+own, unchanged (the file is then opened a second time, by it). The
 metadata go through Pelican's own `_parse_metadata`, so dates, tags, warnings and
 everything after the reader are Pelican's.
 
