@@ -21,17 +21,19 @@ can answer exactly:
   importer writes one, an image line ending in a line break and its caption in italics;
 - inside a block, text with backslash escapes of the characters Python-Markdown
   escapes, entities (kept as written; any other ``&`` becomes ``&amp;``), smarty's
-  dashes and ellipses, ``>`` (``&gt;``), and links and images (``[words](url)``,
-  ``![words](url)``) whose words hold no brackets and whose URL no spaces, parentheses,
-  quotes, angle brackets, backslashes or markup;
-- and nothing else. A backtick, a ``<``, any of `` * _ [ ] { } | `` unescaped outside a
-  link's syntax, a tab, a carriage return, a control character, a backslash before
+  dashes and ellipses, ``>`` (``&gt;``), ``|``, brackets that are only text, and links
+  and images (``[words](url)``, ``![words](url)``) whose words hold no brackets and
+  whose URL no spaces, parentheses, quotes, angle brackets or backslashes; a heading's
+  text may start with anything (it holds no blocks);
+- and nothing else. A backtick, a ``<``, any of `` * _ { } `` unescaped, brackets that
+  could make another link, a reference, a footnote or an image (``](``, ``][``,
+  ``[^``, ``![``), a tab, a carriage return, a control character, a backslash before
   another character (Python-Markdown keeps the backslash), a link with a title, a
   block starting with anything another block could start with (``#``, ``>``, ``-``,
-  ``+``, ``=``, ``:``, ``~``, a space, ``1.``, a reference or footnote definition),
-  leading or trailing spaces, or a line of a block after its first (but in lists and
-  figures): None. Emphasis (but a figure's caption), code, raw HTML, tables,
-  footnotes and definitions go to Python-Markdown.
+  ``+``, ``=``, ``:``, ``~``, ``|``, a space, ``1.``, a reference or footnote
+  definition), leading or trailing spaces, or a line of a block after its first (but
+  in lists and figures): None. Emphasis (but a figure's caption), code, raw HTML,
+  tables, footnotes and definitions go to Python-Markdown.
 
 tests/test_fastmd.py checks it against Python-Markdown on the samples, on generated
 articles and on thousands of random documents built from the characters that matter.
@@ -65,12 +67,13 @@ ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!|\"'")
 # Anything here sends a document to Python-Markdown: code spans, raw HTML, control
 # characters (tabs and the marks of Python-Markdown's placeholders among them).
 UNSUPPORTED = re.compile(r"[`<\x00-\x09\x0b-\x1f\x7f]")
-# And these, unescaped, outside a link's or an image's brackets: emphasis, attribute
-# lists, tables, brackets of anything else.
-MARKUP = re.compile(r"[*_\[\]{}|]")
+# And these, unescaped, outside a link's or an image's syntax: emphasis, attribute lists,
+# and brackets that could be another link, a reference, a footnote or an image (brackets
+# alone are text: no definitions, so Python-Markdown's references all fail).
+MARKUP = re.compile(r"[*_{}]|\]\(|\]\s?\[|\[\^|!\[")
 # A link or an image, once the escapes are placeholders: words without brackets, and a
 # URL without spaces, parentheses, quotes, angle brackets, backslashes or markup.
-LINK = re.compile(r"(!?)\[([^\[\]]*)\]\(([^\s()<>\"'\\\x02\x03*{}|\[\]]+)\)")
+LINK = re.compile(r"(!?)\[([^\[\]]*)\]\(([^\s()<>\"'\\\x02\x03\[\]]+)\)")
 # What starts a reference definition (Python-Markdown's pattern, at a block's start).
 DEFINITION = re.compile(r"\[([^\[\]]*)\]:")
 # An image with its caption in italics on the next line, as the importer writes a figure.
@@ -93,7 +96,7 @@ STASHABLE = re.compile(
     r"|(?P<mdash>(?<!-)---(?!-))|(?P<ndash>(?<!-)--(?!-))|(?P<hellip>(?<!\.)\.{3}(?!\.))"
 )
 SMARTY = {"mdash": "&mdash;", "ndash": "&ndash;", "hellip": "&hellip;"}
-NEEDS_WORK = re.compile(r"[\\&>\[*_{}|]|--|\.\.\.")
+NEEDS_WORK = re.compile(r"[\\&>\[\]*_{}]|--|\.\.\.")
 # The serializer's: an "&" that does not start an entity.
 LONE_AMP = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
 STASHED = re.compile("\x02(\\d+)\x03")
@@ -178,7 +181,8 @@ def render_body(text: str) -> str | None:
                 level, words = heading.groups()
                 if words.endswith("#"):
                     return None
-                parts.append(f"<h{len(level)}>{_inline_text(words)}</h{len(level)}>")
+                text = _inline_text(words, at_start=False)  # a heading holds no blocks
+                parts.append(f"<h{len(level)}>{text}</h{len(level)}>")
                 last = "h"
                 continue
             parts.append(f"<p>{_inline_text(block)}</p>")
@@ -189,7 +193,8 @@ def render_body(text: str) -> str | None:
 
 
 def _inline_text(text: str, at_start: bool = True) -> str:
-    """A block's text (`at_start`) or an emphasis's as Python-Markdown writes it;
+    """A block's text (`at_start`), or a heading's or an emphasis's, as Python-Markdown
+    writes it;
     Unsupported if it could be another block's start or holds what this module does not
     answer for."""
     if not text or text[0].isspace() or text[-1].isspace():
@@ -209,7 +214,7 @@ def _inline_text(text: str, at_start: bool = True) -> str:
     # substitutions come back as written.
     if "\\" in text:
         text = ESCAPE.sub(_escape, text)
-    if "[" not in text:
+    if "[" not in text or "](" not in text:
         return _text_node(text)
     pieces = []
     at = 0
@@ -231,7 +236,7 @@ def _inline_text(text: str, at_start: bool = True) -> str:
 def _text_node(text: str) -> str:
     """One piece of text between inline elements, escapes already placeholders."""
     if MARKUP.search(text):
-        raise Unsupported  # emphasis, a bracket outside a link, an attribute list, a table
+        raise Unsupported  # emphasis, an attribute list, what brackets might make
     stash: list[str] = []
 
     def keep(found: re.Match) -> str:

@@ -61,11 +61,11 @@ SPECIALS = [
     "&\\#35;", "&amp;--", "...&amp;", "[the council](https://example.org/a_b?x=1&y=2)",
     "[x -- y](https://e.org/#top)", "[A \\[1\\] &amp; B...](https://e.org/a%20b%28c%29)",
     "--[z](https://e.org/)--", "[](https://e.org/)", "![alt \\[1\\] & -- x \"q\"](https://e.org/i.jpg)",
-    "!", "![a](b)",
+    "!", "![a](b)", "[a]", "[a] (b)", "[a]: b", "a | b", "|", "![](https://e.org/1*2_3.jpg)",
 ]  # fmt: skip
 UNSUPPORTED_INLINE = [
-    "*em*", "_em_", "`code`", "<b>", "{: .x}", "[^1]", "[a]", "[a] (b)", "](", "[a](b c)",
-    "[a](<b>)", "[a](b \"t\")", "[a]: b",
+    "*em*", "_em_", "`code`", "<b>", "{: .x}", "[^1]", "](", "[a](b c)", "[a](<b>)",
+    "[a](b \"t\")", "[a][b]", "[a] [b]", "[[a]](https://e.org/)", "[a [b](https://e.org/)",
 ]  # fmt: skip
 
 
@@ -191,8 +191,9 @@ def test_articles_imported_from_saved_pages_come_out_as_python_markdown_writes_t
     "text",
     [
         'A [link](https://example.org/ "with a title").\n',
-        "A [bracket] that links nowhere.\n",
+        "A [bracket] then a [reference][id].\n",
         "[id]: https://example.org/\n",
+        "## 5. A numbered heading ##\n",
         "[^1]: A footnote.\n",
         "![A figure](https://example.org/a.jpg)   \n*Three spaces: a space before the break*\n",
         "Some *emphasis* and _more_.\n",
@@ -233,6 +234,13 @@ def test_links_and_figures_as_the_importer_writes_them():
         '<p><img alt="A view [of] the port" src="https://example.org/port.jpg"><br>\n'
         "<em>A view of the port. (Photo: Jo Bloggs)</em></p>"
     )
+    assert (meta, html) == python_markdown(text)
+
+
+def test_brackets_pipes_and_numbered_headings_are_text_as_python_markdown_keeps_them():
+    text = "## 5. Ferries\n\nIndustry | Shipping [corrected] today.\n"
+    meta, html = fastmd.read_document(text)
+    assert html == "<h2>5. Ferries</h2>\n<p>Industry | Shipping [corrected] today.</p>"
     assert (meta, html) == python_markdown(text)
 
 
