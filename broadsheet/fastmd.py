@@ -181,8 +181,8 @@ def render_body(text: str) -> str | None:
                 level, words = heading.groups()
                 if words.endswith("#"):
                     return None
-                text = _inline_text(words, at_start=False)  # a heading holds no blocks
-                parts.append(f"<h{len(level)}>{text}</h{len(level)}>")
+                inline = _inline_text(words, at_start=False)  # a heading holds no blocks
+                parts.append(f"<h{len(level)}>{inline}</h{len(level)}>")
                 last = "h"
                 continue
             parts.append(f"<p>{_inline_text(block)}</p>")
@@ -194,9 +194,8 @@ def render_body(text: str) -> str | None:
 
 def _inline_text(text: str, at_start: bool = True) -> str:
     """A block's text (`at_start`), or a heading's or an emphasis's, as Python-Markdown
-    writes it;
-    Unsupported if it could be another block's start or holds what this module does not
-    answer for."""
+    writes it; Unsupported if it could be another block's start or holds what this
+    module does not answer for."""
     if not text or text[0].isspace() or text[-1].isspace():
         raise Unsupported  # Python-Markdown strips the spaces, Unicode spaces too
     if at_start:
@@ -214,7 +213,7 @@ def _inline_text(text: str, at_start: bool = True) -> str:
     # substitutions come back as written.
     if "\\" in text:
         text = ESCAPE.sub(_escape, text)
-    if "[" not in text or "](" not in text:
+    if "](" not in text:  # no link or image
         return _text_node(text)
     pieces = []
     at = 0
@@ -224,7 +223,7 @@ def _inline_text(text: str, at_start: bool = True) -> str:
         if bang:
             if MARKUP.search(words):
                 raise Unsupported
-            alt = ESCAPED.sub(lambda found: chr(int(found.group(1))), words)
+            alt = _unescaped(words)
             pieces.append(f'<img alt="{_attribute(alt)}" src="{_attribute(url)}">')
         else:
             pieces.append(f'<a href="{_attribute(url)}">{_text_node(words)}</a>')
@@ -245,14 +244,20 @@ def _text_node(text: str) -> str:
         return f"\x02{len(stash) - 1}\x03"
 
     text = STASHABLE.sub(keep, text)
-    if "\x02e" in text:
-        text = ESCAPED.sub(lambda found: chr(int(found.group(1))), text)
+    text = _unescaped(text)
     if "&" in text:
         text = LONE_AMP.sub("&amp;", text)
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     if stash:
         text = STASHED.sub(lambda found: stash[int(found.group(1))], text)
     return text
+
+
+def _unescaped(text: str) -> str:
+    """The escaped characters' placeholders back as the characters."""
+    if "\x02e" not in text:
+        return text
+    return ESCAPED.sub(lambda found: chr(int(found.group(1))), text)
 
 
 def _attribute(value: str) -> str:
