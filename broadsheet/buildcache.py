@@ -32,6 +32,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import string
 from collections.abc import Hashable, Mapping, Sequence
 from functools import cache
 from importlib import metadata
@@ -111,7 +112,7 @@ def load_kept(path: Path) -> dict:
     return kept if version == code_version() and isinstance(kept, dict) else {}
 
 
-def place(stored: Path, target: Path) -> None:
+def place(stored: Path | str, target: Path) -> None:
     """Put a file at `target` (replacing whatever is there): a hard link, or a copy where
     the two folders are on different file systems.
 
@@ -212,17 +213,19 @@ class FileStore:
         place(stored, target)
         return True
 
-    def stored(self, name: str, key: str) -> Path | None:
-        """The stored file `name` if it was made from `key` and is intact, else None."""
+    def stored(self, name: str, key: str) -> str | None:
+        """The path of the stored file `name` if it was made from `key` and is intact,
+        else None. (A string: asked for every page and feed of a build, a Path's making
+        cost more than the look-up.)"""
         if self.files is None:
             return None
         self.used.add(name)
         entry = self.index.get(name)
         if entry is None or entry[0] != key:
             return None
-        stored = self.files / name
+        stored = os.path.join(self.files, name)
         try:
-            status = stored.stat()
+            status = os.stat(stored)
         except OSError:
             return None
         if (status.st_size, status.st_mtime_ns) != entry[1:]:
@@ -289,6 +292,7 @@ class Fingerprints:
         self._shallow: dict[int, tuple[str, list]] = {}  # id -> (hash, contents it names)
         self._keep: list = []  # the contents hashed, so their ids stay theirs
         self._active: set[int] = set()  # the dataclasses being taken apart
+        self._dataclasses: dict[tuple[int, bool], tuple[Any, list]] = {}  # see _dataclass
         self._terms: dict[tuple, tuple] = {}  # see _term
         self._named_prints: dict[int, list[str]] = {}  # see shallow_all
 
@@ -389,16 +393,24 @@ class Fingerprints:
 
     def _term(self, term) -> tuple:
         """A tag, category or author by name, slug and URL. Its URL is its URL setting
-        formatted with its attributes: one per kind, settings, name and slug, kept for
-        the build, as long as the term carries no attribute but Pelican's own."""
+        formatted with its attributes; kept for the build by kind, URL setting, name and
+        slug when the setting names nothing but ``{name}`` and ``{slug}`` and the term
+        carries no attribute but Pelican's own (articles from Pelican's content cache
+        each bring their own copy of the settings, and their tags with it: by the
+        settings' identity, nearly every tag of a rebuild was a new one)."""
         state = vars(term)
         if not state.keys() <= URL_WRAPPER_STATE:
             return ("term", type(term).__name__, term.name, term.slug, term.url)
-        key = (type(term), id(state.get("settings")), term.name, term.slug)
+        kind = type(term)
+        setting = state["settings"].get(f"{kind.__name__.upper()}_URL")
+        if isinstance(setting, str) and _names_only_name_and_slug(setting):
+            key = (kind, setting, term.name, term.slug)
+        else:
+            key = (kind, id(state["settings"]), term.name, term.slug)
+            self._keep.append(term)  # its settings' id stays theirs
         found = self._terms.get(key)
         if found is None:
-            found = self._terms[key] = ("term", type(term).__name__, term.name, term.slug, term.url)
-            self._keep.append(term)  # its settings' id stays theirs
+            found = self._terms[key] = ("term", kind.__name__, term.name, term.slug, term.url)
         return found
 
     def _nested_shallow(self, content) -> tuple:
@@ -409,7 +421,9 @@ class Fingerprints:
         return ("content", getattr(content, "source_path", None), _url(content))
 
     def value(self, value, nested=None) -> Any:
-        """`value` as plain data, contents in it by `nested` (default: shallow hash)."""
+        """`value` as plain data, contents in it by `nested`: by default their shallow
+        hash; else a function of one content that returns ``_nested_reference`` of it
+        (what ``_own`` passes, which also notes the content)."""
         if value is None or isinstance(value, SIMPLE):
             return value
         content, url_wrapper = pelican_kinds()
@@ -426,22 +440,51 @@ class Fingerprints:
         if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
             return ("callable", getattr(value, "__module__", None), value.__qualname__)
         if dataclasses.is_dataclass(value):
-            if id(value) in self._active:  # a link back (an issue's next one's previous)
-                return ("cycle", type(value).__name__)
-            self._active.add(id(value))
-            try:
-                return (
-                    type(value).__name__,
-                    tuple(
-                        (field.name, self.value(getattr(value, field.name), nested))
-                        for field in dataclasses.fields(value)
-                    ),
-                )
-            finally:
-                self._active.discard(id(value))
+            return self._dataclass(value, nested)
         if isinstance(value, (set, frozenset)):
             return tuple(sorted(repr(self.value(item, nested)) for item in value))
         return (type(value).__name__, repr(value))
+
+    def _dataclass(self, value, nested) -> tuple:
+        """A dataclass field by field. One met again inside itself is a mark (its fields
+        are in the hash already), so what a dataclass comes to depends on where it is met;
+        met outside any other, it is worked out once per build and kept, with the
+        contents it names, which are handed to `nested` again each time it is met (an
+        issue of a digest is in every one of its stories' hashes, and holds the issues
+        before and after it: taken apart again for each story, it was a third of an
+        article's hash)."""
+        if id(value) in self._active:  # a link back (an issue's next one's previous)
+            return ("cycle", type(value).__name__)
+        outermost = not self._active
+        key = (id(value), nested is None)
+        if outermost and key in self._dataclasses:
+            plain, named = self._dataclasses[key]
+            if nested is not None:
+                for content in named:
+                    nested(content)
+            return plain
+        named: list = []
+        inner = nested or self._nested_shallow
+
+        def noted(content) -> tuple:
+            named.append(content)
+            return inner(content)
+
+        self._active.add(id(value))
+        try:
+            plain = (
+                type(value).__name__,
+                tuple(
+                    (field.name, self.value(getattr(value, field.name), noted))
+                    for field in dataclasses.fields(value)
+                ),
+            )
+        finally:
+            self._active.discard(id(value))
+        if outermost:
+            self._dataclasses[key] = (plain, named)
+            self._keep.append(value)  # its id stays its own while the build runs
+        return plain
 
 
 SIMPLE = (str, bytes, bool, int, float)
@@ -457,6 +500,18 @@ def pelican_kinds() -> tuple[type, type]:
     from pelican.urlwrappers import URLWrapper
 
     return Content, URLWrapper
+
+
+@cache
+def _names_only_name_and_slug(setting: str) -> bool:
+    """Whether a URL setting, a format string, has no fields but name and slug."""
+    try:
+        fields = [
+            field for _, field, _, _ in string.Formatter().parse(setting) if field is not None
+        ]
+    except ValueError:
+        return False
+    return all(field in ("name", "slug") for field in fields)
 
 
 def _url(content) -> str | None:

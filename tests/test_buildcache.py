@@ -87,22 +87,24 @@ def test_tags_are_fingerprinted_by_their_url_as_the_settings_make_it():
     )
 
 
-def test_fingerprints_worked_out_by_forked_processes_are_the_ones_made_here(monkeypatch):
+def ferry_report(number: int):
+    """A Pelican article with the attributes a page key reads, and no settings."""
     from pelican.contents import Article
 
+    made = Article.__new__(Article)
+    made.__dict__.update(
+        title=f"Ferry report {number}",
+        _content=f"<p>Crossing {number} ran late.</p>",
+        source_path=f"/content/articles/ferry-{number}.md",
+        metadata={"title": f"Ferry report {number}"},
+    )
+    return made
+
+
+def test_fingerprints_worked_out_by_forked_processes_are_the_ones_made_here(monkeypatch):
     from broadsheet import buildcache
 
-    def article(number: int) -> Article:
-        made = Article.__new__(Article)  # the attributes a page key reads, no settings
-        made.__dict__.update(
-            title=f"Ferry report {number}",
-            _content=f"<p>Crossing {number} ran late.</p>",
-            source_path=f"/content/articles/ferry-{number}.md",
-            metadata={"title": f"Ferry report {number}"},
-        )
-        return made
-
-    stories = [article(number) for number in range(12)]
+    stories = [ferry_report(number) for number in range(12)]
     for number, story in enumerate(stories):  # each names the next, as digests do
         story.digests = [stories[(number + 1) % len(stories)]]
         story.related_stories = [stories[(number + 5) % len(stories)]]
@@ -119,3 +121,54 @@ def test_fingerprints_worked_out_by_forked_processes_are_the_ones_made_here(monk
     assert edited.shallow(stories[4]) != expected[4][0]
     assert edited.of(stories[3]) != expected[3][1]  # its digest is the 4th
     assert edited.of(stories[0]) == expected[0][1]  # names neither
+
+
+def test_tags_carrying_copies_of_the_settings_have_one_print_and_a_url_naming_more_counts():
+    from pelican.urlwrappers import Tag
+
+    settings = {"TAG_URL": "tag/{slug}.html", "TAG_SAVE_AS": "tag/{slug}.html"}
+    copy = dict(settings)  # as each article read from Pelican's content cache brings
+    prints = Fingerprints()
+    assert prints.value(Tag("Ferries", settings)) == prints.value(Tag("Ferries", copy))
+
+    # A URL made of more than the name and slug: each settings object by its own URL.
+    by_site = {"TAG_URL": "{settings[SITEURL]}/tag/{slug}.html", "SITEURL": "https://a.example"}
+    other_site = {**by_site, "SITEURL": "https://b.example"}
+    first = prints.value(Tag("Ferries", by_site))
+    second = prints.value(Tag("Ferries", other_site))
+    assert first[-1] == "https://a.example/tag/ferries.html"
+    assert second[-1] == "https://b.example/tag/ferries.html"
+
+
+def test_an_issue_met_by_many_stories_gives_each_the_print_it_gives_alone():
+    """A digest issue (a dataclass linked to the issues before and after it) is taken
+    apart once per build: every story holding it gets the hash, and the list of
+    contents it names, that it would get if it were the only one."""
+    import dataclasses
+
+    @dataclasses.dataclass(eq=False)
+    class Issue:
+        title: str
+        stories: list
+        previous: object = None
+        next: object = None
+
+    def site() -> list:
+        stories = [ferry_report(number) for number in range(6)]
+        first = Issue("Week 1", stories[:3])
+        second = Issue("Week 2", stories[3:], previous=first)
+        first.next = second
+        for each in stories:
+            each.digests = [first if stories.index(each) < 3 else second]
+        return stories
+
+    shared = Fingerprints()
+    together = [shared.of(each) for each in site()]
+    alone = [Fingerprints().of(site()[number]) for number in range(6)]
+    assert together == alone
+    edited = site()
+    edited[0].digests[0].title = "Week 1, corrected"
+    again = Fingerprints()
+    # Each story's issue is week 1 or names it (week 2's previous): every print moves.
+    moved = [again.of(each) for each in edited]
+    assert all(a != b for a, b in zip(moved, together, strict=True))

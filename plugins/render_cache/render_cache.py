@@ -122,6 +122,8 @@ IGNORED_ARGUMENTS = frozenset({"all_articles"})
 # shared context (RELATIVE_URLS: the way back to the site root): never in the site's
 # key, always in the page's (else the page first written would leave it out).
 PER_PAGE = frozenset({"localsiteurl"})
+# A list longer than this passed for a page alone is hashed once per build (shared_value).
+SHARED_LIST = 40
 MISSING = object()
 STATE = "_render_cache_state"  # the Writer attribute holding a build's cache
 logger = logging.getLogger(__name__)
@@ -182,12 +184,10 @@ class BuildCache:
         the context with a period added, a value replaced since the first page)."""
         site = self.site_key(context)
         shared = self.shared
-        own = sorted(
-            name
-            for name, item in localcontext.items()
-            if (shared.get(name, MISSING) is not item or name in PER_PAGE)
-            and name not in IGNORED_ARGUMENTS
-        )
+        get = shared.get
+        differing = [name for name, item in localcontext.items() if get(name, MISSING) is not item]
+        differing += [name for name in PER_PAGE if name in localcontext]
+        own = sorted(set(differing) - IGNORED_ARGUMENTS)
         paginated = {name[: -len("_page")] for name in own if name.endswith("_page")}
         parts: list[Any] = [site, template_name]
         stem = Path(template_name).stem
@@ -198,15 +198,20 @@ class BuildCache:
             item = localcontext[name]
             if name in paginated and isinstance(item, list):
                 parts.append((name, len(item)))  # its page and paginator say the rest
+            elif isinstance(item, list) and len(item) > SHARED_LIST:
+                parts.append((name, self.shared_value(name, item)))
             else:
                 parts.append((name, self.value(name, item)))
         return digest_of(*parts)
 
     def shared_value(self, name: str, item: Any) -> str:
-        """The hash of a shared value only some templates read (``READ_BY``): the same
-        object for every such page of the build, so worked out once (the latest digest
+        """The hash of a value handed to many pages as one object, worked out once per
+        build: a shared value only some templates read (``READ_BY``; the latest digest
         issue holds every issue before it: hashed again for each of 2,500 home pages at
-        50,000 articles, it was most of a rebuild's time)."""
+        50,000 articles, it was most of a rebuild's time), or a long list passed to every
+        page of one tag or category (its ``dates``: hashed for each of its pages, a tag's
+        pages cost as the square of its stories). Nothing changes such a value while
+        pages are written."""
         key = (name, id(item))
         found = self.shared_values.get(key)
         if found is None:
