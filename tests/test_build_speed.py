@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import filecmp
 import importlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -241,6 +242,65 @@ def test_in_date_order_is_pelicans_scan(build_speed_module, articles, dates, exp
     positions = build_speed_module.date_positions(listed)
     found = build_speed_module.in_date_order(term, listed, positions)
     assert found == [stories[name] for name in expected]
+
+
+# The same fix as a patch to offer Pelican: docs/upstream/pelican-term-listings.patch.
+
+UPSTREAM_PATCH = ROOT / "docs/upstream/pelican-term-listings.patch"
+PATCHED_METHODS = ("generate_tags", "generate_categories", "generate_authors")
+
+
+def patched_generators(folder: Path) -> types.ModuleType:
+    """The installed Pelican's generators.py with the upstream patch applied (by git, as
+    a maintainer would apply it), loaded as a module of its own."""
+    import pelican.generators as released
+
+    (folder / "pelican").mkdir(parents=True)
+    shutil.copy(released.__file__, folder / "pelican/generators.py")
+    subprocess.run(
+        ["git", "apply", str(UPSTREAM_PATCH)], cwd=folder, check=True, capture_output=True
+    )
+    spec = importlib.util.spec_from_file_location(
+        "pelican_generators_patched", folder / "pelican/generators.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_upstream_patch_applies_and_writes_pelicans_pages(tmp_path, monkeypatch):
+    write_content(tmp_path / "content", site_files())
+    write_content(tmp_path / "listing", {f"{t}.html": LISTING for t in LISTING_TEMPLATES})
+    overrides = {
+        **EVERY_LISTING,
+        "THEME_TEMPLATES_OVERRIDES": [str(tmp_path / "listing")],
+        "NEWEST_FIRST_ARCHIVES": False,
+        "PLUGINS": project_plugins(False, ("autotag",)),
+    }
+    content = tmp_path / "content"
+    released = build_pelican_site(content, tmp_path / "released", **overrides)
+
+    patched = patched_generators(tmp_path / "upstream")
+    looked_up = []
+
+    def counted(articles, dates, positions):
+        looked_up.append(len(articles))
+        return patched.__dict__["in_date_order_as_patched"](articles, dates, positions)
+
+    patched.in_date_order_as_patched = patched._in_date_order
+    monkeypatch.setattr(patched, "_in_date_order", counted)
+    for name in (*PATCHED_METHODS, "_build_period_archives"):
+        monkeypatch.setattr(ArticlesGenerator, name, getattr(patched.ArticlesGenerator, name))
+    with_patch = build_pelican_site(content, tmp_path / "patched", **overrides)
+
+    assert_same_tree(released, with_patch)
+    # Every term went through it, with its stories: Ferries 15 (`old` is there twice),
+    # Harbours 13, Tides 2 (the draft is not), Local 16, Ana Ruiz 2, Ben Oduya 1.
+    assert sorted(looked_up) == [1, 2, 2, 13, 15, 16]
+    lines = (with_patch / "tag/ferries.html").read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if line.startswith("date ")] == [
+        f"date {slug}" for slug in ["old", *sorted(SAME_DAY), "later"]
+    ]
 
 
 # URLs: frozen only once every plugin has finished, computed once after that.
