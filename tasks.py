@@ -19,14 +19,14 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import click
 
-from broadsheet.buildcache import cache_folder
+from broadsheet.buildcache import cache_folder, take_reuse
 from broadsheet.digests import (
     GROUPINGS,
     ArticleRef,
@@ -70,7 +70,13 @@ from broadsheet.publish import (
     run_hook,
 )
 from broadsheet.publish import rollback as roll_back_release
-from broadsheet.search import article_glob, finish_index, ready_before_listings, start_index
+from broadsheet.search import (
+    SearchIndex,
+    article_glob,
+    finish_index,
+    ready_before_listings,
+    start_index,
+)
 from broadsheet.sources import InputOptions, load_outlets
 from broadsheet.store import write_atomic
 from broadsheet.tagging import (
@@ -275,10 +281,12 @@ def build(publish, output, content_dir):
         python tasks.py build --publish --output public
     """
     try:
-        target = run_pelican(publish=publish, output=output, content_dir=content_dir)
+        built = build_site(publish=publish, output=output, content_dir=content_dir)
     except BuildError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Built {target}")
+    click.echo(f"Built {built.output}")
+    for line in built.report():
+        click.echo(line)
 
 
 class _ErrorCollector(logging.Handler):
@@ -306,14 +314,59 @@ def load_settings(publish: bool = False, overrides: dict | None = None) -> dict:
     return read_settings(str(config), override=overrides or {})
 
 
+@dataclass(frozen=True)
+class BuiltSite:
+    """What a build made: its output folder; what the build caches gave it, by kind of
+    file ("pages": those of the templates the render cache keeps; "feeds"), as (linked
+    from the cache, made), empty when the caches are off; and its search index."""
+
+    output: Path
+    reuse: dict[str, tuple[int, int]]
+    search: SearchIndex | None = None
+
+    def report(self) -> list[str]:
+        """What ``tasks.py build`` tells the maintainer after the output folder's name:
+        whether the caches were used (a CI run whose cache was not restored shows every
+        file made), and what the search index took."""
+        lines = []
+        if self.reuse:
+            kinds = sorted(self.reuse, key=lambda kind: (kind != "pages", kind))
+            parts = [
+                f"{reused:,} of {reused + made:,} {kind}"
+                for kind in kinds
+                for reused, made in [self.reuse[kind]]
+            ]
+            lines.append(f"Build cache: reused {' and '.join(parts)}.")
+        if self.search is not None:
+            index = self.search
+            made = len(index.rebuilt)
+            bundles = f"{len(index.bundles):,} bundle{'s' if len(index.bundles) != 1 else ''}"
+            lines.append(
+                f"Search index: {index.pages:,} pages in {bundles}, {made:,} of them made by "
+                f"Pagefind this build ({index.seconds:.1f} s)."
+            )
+        return lines
+
+
 def run_pelican(
     publish: bool = False, output: Path | None = None, content_dir: Path | None = None
 ) -> Path:
     """Build the site; raise BuildError with Pelican's messages if it logged any error."""
+    return build_site(publish=publish, output=output, content_dir=content_dir).output
+
+
+def build_site(
+    publish: bool = False,
+    output: Path | None = None,
+    content_dir: Path | None = None,
+    overrides: dict | None = None,
+) -> BuiltSite:
+    """``run_pelican``, telling what the build made (``BuiltSite``); `overrides` are
+    settings put over the settings file's."""
     from pelican import Pelican
 
     no_collection_at_exit()  # the process's last second, at 10,000 articles
-    overrides: dict = {}
+    overrides = dict(overrides or {})
     if output is not None:
         overrides["OUTPUT_PATH"] = str(output.resolve())
     if content_dir is not None:
@@ -325,6 +378,7 @@ def run_pelican(
     pelican_logger.addHandler(collector)
     search = _SearchStep(settings, target)
     clearing = _clear_output_beside_build(settings, target)
+    take_reuse()  # counted afresh for this build
     try:
         with search.connected():
             Pelican(settings).run()
@@ -340,8 +394,8 @@ def run_pelican(
         shown = "; ".join(collector.messages[:5])
         more = f" (and {len(collector.messages) - 5} more)" if len(collector.messages) > 5 else ""
         raise BuildError(f"build failed: {shown}{more}")
-    search.finish()
-    return target
+    index = search.finish()
+    return BuiltSite(target, take_reuse(), index)
 
 
 def _clear_output_beside_build(settings: dict, target: Path) -> _Clearing | None:

@@ -71,6 +71,24 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+# What the build caches gave the running build, by kind of output ("pages", "feeds"):
+# (reused, made) as each cache reports it when it is done; ``tasks.py build`` prints it.
+REUSE: dict[str, tuple[int, int]] = {}
+
+
+def count_reuse(kind: str, reused: int, made: int) -> None:
+    """Add to the running build's count of `kind` files linked from a cache and made."""
+    before = REUSE.get(kind, (0, 0))
+    REUSE[kind] = (before[0] + reused, before[1] + made)
+
+
+def take_reuse() -> dict[str, tuple[int, int]]:
+    """The counts since the last call (the start of the build), and start afresh."""
+    counts = dict(REUSE)
+    REUSE.clear()
+    return counts
+
+
 def digest_of(*parts: Any) -> str:
     """A short stable hash of strings, bytes and (by repr) anything else."""
     digest = hashlib.blake2b(digest_size=16)

@@ -160,7 +160,14 @@ from pelican import signals
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import sanitised_join, truncate_html_words
 
-from broadsheet.buildcache import FileStore, cache_folder, code_version, digest_of, place
+from broadsheet.buildcache import (
+    FileStore,
+    cache_folder,
+    code_version,
+    count_reuse,
+    digest_of,
+    place,
+)
 from broadsheet.errors import BuildError
 from broadsheet.forked import Running, start, stop_running
 from broadsheet.plugins import plugin_listed
@@ -1363,14 +1370,18 @@ def write_feeds(article_generator, writer=None) -> None:
     in those a forked process wrote beside the pages (``start_feeds_beside_pages``)."""
     running = BESIDE_PAGES.pop(id(article_generator), None)
     if running is not None:
-        running.result()  # its records logged here, what stopped it raised here
+        counts = running.result()  # its records logged here, what stopped it raised here
+    elif plugin_enabled(article_generator.settings):
+        counts = write_all_feeds(article_generator)
+    else:
         return
-    if plugin_enabled(article_generator.settings):
-        write_all_feeds(article_generator)
+    if counts is not None:
+        count_reuse("feeds", *counts)
 
 
-def write_all_feeds(article_generator) -> None:
-    """Write every configured feed, then the OPML list.
+def write_all_feeds(article_generator) -> tuple[int, int] | None:
+    """Write every configured feed, then the OPML list; with the build caches on, return
+    how many feed files were put back from the cache and how many rendered.
 
     1. Read each article's entry inputs and make each issue's entry; 2. choose every
     feed's entries (site, digests, categories, tags); 3. write them in that order
@@ -1380,7 +1391,7 @@ def write_all_feeds(article_generator) -> None:
     settings = article_generator.settings
     plan = FeedPlan.from_settings(settings)
     if plan is None:
-        return
+        return None
     site_url = plan.site_url
     outlets = load_site_outlets(settings)
     item_settings = {key: settings[key] for key in ITEM_SETTINGS if key in settings}
@@ -1435,6 +1446,7 @@ def write_all_feeds(article_generator) -> None:
         title = f"{plan.site_title} feeds".strip()
         write_file(article_generator.output_path, plan.opml_path, render_opml(title, groups))
     store.save()
+    return (store.reused, store.kept) if store.enabled else None
 
 
 def taxonomy_feed_jobs(

@@ -69,6 +69,7 @@ from broadsheet.buildcache import (
     Fingerprints,
     cache_folder,
     code_version,
+    count_reuse,
     digest_of,
     place,
 )
@@ -422,9 +423,12 @@ def reuses_pages(writer: Writer) -> bool:
 
 
 def save_caches(pelican) -> None:
-    """finalized: keep the index of this build's pages; drop the pages it did not make."""
+    """finalized: keep the index of this build's pages; drop the pages it did not make;
+    count the pages linked from the cache and those rendered (``count_reuse``)."""
     while BUILDS:
-        BUILDS.pop().save()
+        cache = BUILDS.pop()
+        count_reuse("pages", cache.store.reused, cache.rendered)
+        cache.save()
     KEPT.clear()
 
 
