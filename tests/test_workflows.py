@@ -5,6 +5,7 @@ that the build really uses."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import yaml
 from conftest import count_markdown_reads
 
 import tasks
+from broadsheet.buildcache import CODE_GLOBS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -236,6 +238,29 @@ def test_content_cache_is_restored_before_the_build():
     assert workflow["env"]["BROADSHEET_CONTENT_CACHE"] == "cache/pelican"
     key, restore_keys = cache["with"]["key"], cache["with"]["restore-keys"]
     assert key == restore_keys + "${{ hashFiles('content/**') }}"
+
+
+def test_the_cache_is_named_anew_whenever_the_build_would_start_it_afresh():
+    """Every file `code_version` hashes (a change to any makes every build cache start
+    afresh) is in the cache's name. Were one left out, a push changing only it would
+    restore the old cache under the same name, rebuild everything, and not save what it
+    made (the name is taken): every build cold until the content changed."""
+    steps = build_steps(load_workflow())
+    naming = steps[step_index(steps, lambda step: step.get("id") == "cache-key")]
+    patterns = re.findall(r"'([^']+)'", naming["env"]["CODE_HASH"])
+    hashed = [
+        path.relative_to(ROOT).as_posix()
+        for glob in CODE_GLOBS
+        for path in sorted(ROOT.glob(glob))
+        if path.is_file()
+    ]
+    assert hashed
+    missing = [
+        path
+        for path in hashed
+        if not any(fnmatch.fnmatch(path, pattern.replace("**", "*")) for pattern in patterns)
+    ]
+    assert missing == []
 
 
 def test_publish_build_uses_the_content_cache_the_workflow_keeps(tmp_path, monkeypatch):
