@@ -330,12 +330,10 @@ class BuiltSite:
         file made), and what the search index took."""
         lines = []
         if self.reuse:
-            kinds = sorted(self.reuse, key=lambda kind: (kind != "pages", kind))
-            parts = [
-                f"{reused:,} of {reused + made:,} {kind}"
-                for kind in kinds
-                for reused, made in [self.reuse[kind]]
-            ]
+            parts = []
+            for kind in sorted(self.reuse, key=lambda kind: (kind != "pages", kind)):
+                reused, made = self.reuse[kind]
+                parts.append(f"{reused:,} of {reused + made:,} {kind}")
             lines.append(f"Build cache: reused {' and '.join(parts)}.")
         if self.search is not None:
             index = self.search

@@ -283,11 +283,12 @@ def test_the_upstream_patch_applies_and_writes_pelicans_pages(tmp_path, monkeypa
     patched = patched_generators(tmp_path / "upstream")
     looked_up = []
 
+    as_patched = patched._in_date_order
+
     def counted(articles, dates, positions):
         looked_up.append(len(articles))
-        return patched.__dict__["in_date_order_as_patched"](articles, dates, positions)
+        return as_patched(articles, dates, positions)
 
-    patched.in_date_order_as_patched = patched._in_date_order
     monkeypatch.setattr(patched, "_in_date_order", counted)
     for name in (*PATCHED_METHODS, "_build_period_archives"):
         monkeypatch.setattr(ArticlesGenerator, name, getattr(patched.ArticlesGenerator, name))
